@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build, boot and measure the zsmalloc deferred-free series on Linux 7.3.
+#   make check   build the patched kernel, boot it, run KUnit + kselftests
+#   make bench   build base and patched kernels, run the munmap benchmark
+# Variables: ARCH=x86_64|arm64, KSRC=/path/to/linux-7.3 (instead of Debian's
+# linux-source-7.3), QUICK=1 (short benchmark).
+SHELL := /bin/bash
+S := scripts
+export ARCH ?= x86_64
+export KSRC QUICK
+
+.PHONY: all setup assemble build build-base kernel initramfs check bench shell clean distclean
+
+all: check
+
+setup:
+	@$(S)/setup.sh
+
+assemble: setup
+	@$(S)/assemble.sh
+
+kernel: assemble
+	@$(S)/build.sh patched
+
+build-base: assemble
+	@$(S)/build.sh base
+
+build: kernel build-base
+
+initramfs: kernel
+	@$(S)/initramfs.sh patched
+
+check: assemble
+	@$(S)/check.sh
+
+bench: assemble
+	@$(S)/bench.sh
+
+# Boot the patched kernel with a shell on the terminal (Ctrl-a x quits).
+shell: initramfs
+	@$(S)/boot.sh patched shell /tmp
+
+clean:
+	rm -rf out build/obj-* build/initramfs-* build/selftests-*
+
+distclean:
+	rm -rf out build

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Swap backends for the guest plans.
+
+# zram_swap_on SIZE: zram0 as the only swap device.
+zram_swap_on() {
+	[ -e /sys/block/zram0 ] || return 1
+	echo 0 >/sys/module/zswap/parameters/enabled 2>/dev/null
+	echo lzo-rle >/sys/block/zram0/comp_algorithm 2>/dev/null
+	echo "${1:-2G}" >/sys/block/zram0/disksize || return 1
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+}
+
+zram_swap_off() {
+	swapoff /dev/zram0 2>/dev/null
+	echo 1 >/sys/block/zram0/reset
+}
+
+# zswap_swap_on: zswap in front of the virtio-blk disk /dev/vda.
+zswap_swap_on() {
+	[ -b /dev/vda ] || return 1
+	echo 1 >/sys/module/zswap/parameters/enabled || return 1
+	mkswap /dev/vda >/dev/null && swapon /dev/vda
+}
+
+zswap_swap_off() {
+	swapoff /dev/vda 2>/dev/null
+	echo 0 >/sys/module/zswap/parameters/enabled
+}

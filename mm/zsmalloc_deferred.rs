@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU deferred free for zsmalloc users (zram, zswap).
+//!
+//! Freeing a swap entry (zram `slot_free()`, zswap `zswap_entry_free()`,
+//! both ending in `zs_free()`) dominates munmap and exit of a process whose
+//! memory sits in compressed swap. This moves that work off the hot path:
+//!
+//! ```text
+//!  push (any CPU, preemption off)      drain (unbound WQ_MEM_RECLAIM worker)
+//!  this CPU's page buffer  --full-->   lock-free full list --> ops->drain()
+//!  no page left in the pool: push returns false, the caller frees at once
+//! ```
+//!
+//! Properties (each has a KUnit case in `tests.rs`): an element for which
+//! push returned true is drained exactly once, one for which it returned
+//! false never; the hot path takes no lock, allocates nothing and never
+//! sleeps; partial buffers are drained within `idle_ms`; a dead CPU's buffer
+//! is drained; `flush` and `destroy` leave nothing behind.
+//!
+//! C API: `include/linux/zsmalloc.h`; design and tunables:
+//! `Documentation/mm/zsmalloc-deferred.rst`.
+
+mod batch;
+mod debugfs;
+mod drain;
+mod hot_path;
+mod instance;
+mod percpu;
+mod pool;
+#[cfg(CONFIG_ZSMALLOC_DEFERRED_FREE_KUNIT_TEST)]
+mod tests;
+
+use instance::Deferred;
+use kernel::{bindings, error::from_err_ptr, prelude::*};
+
+/// Turns the C handle back into the instance.
+///
+/// # Safety
+///
+/// `d` came from [`zs_deferred_create`] and was not destroyed.
+unsafe fn instance<'a>(d: *mut bindings::zs_deferred) -> &'a Deferred {
+    // SAFETY: By the safety requirements, `d` is a live, pinned `Deferred`.
+    unsafe { &*d.cast::<Deferred>() }
+}
+
+/// Creates a deferred-free instance; see the kernel-doc in
+/// `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// `name` is null or a valid C string; `ops` is null or valid for the whole
+/// life of the instance; `drain` may be called with `priv_` until
+/// [`zs_deferred_destroy`] returns.
+#[export]
+pub unsafe extern "C" fn zs_deferred_create(
+    name: *const c_char,
+    ops: *const bindings::zs_deferred_ops,
+    priv_: *mut c_void,
+    capacity: c_ulong,
+) -> *mut bindings::zs_deferred {
+    if name.is_null() || ops.is_null() {
+        pr_warn!("zs_deferred: create without a name or ops\n");
+        return err_ptr(EINVAL);
+    }
+    // SAFETY: `name` is a valid C string (caller).
+    let name = unsafe { CStr::from_char_ptr(name) };
+    // SAFETY: `ops` is valid (caller).
+    let ops = unsafe { &*ops };
+    let Some(drain) = ops.drain else {
+        pr_warn!("zs_deferred: {name:?}: no drain callback\n");
+        return err_ptr(EINVAL);
+    };
+    match Deferred::create(name, ops.elem_size as usize, drain, priv_, capacity as usize) {
+        // SAFETY: Ownership goes to C until `zs_deferred_destroy`; the
+        // instance is never moved out of its box.
+        Ok(d) => KBox::into_raw(unsafe { Pin::into_inner_unchecked(d) }).cast(),
+        Err(e) => err_ptr(e),
+    }
+}
+
+fn err_ptr(e: Error) -> *mut bindings::zs_deferred {
+    // SAFETY: `ERR_PTR` only encodes the errno.
+    unsafe { bindings::ERR_PTR(e.to_errno().into()) }.cast()
+}
+
+/// Queues one element; see `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// `d` is a live instance; `elem` points to its `elem_size` bytes. Process
+/// context, not concurrent with [`zs_deferred_destroy`].
+#[export]
+pub unsafe extern "C" fn zs_deferred_push(d: *mut bindings::zs_deferred, elem: *const c_void) -> bool {
+    // SAFETY: Both pointers are valid (caller).
+    unsafe { instance(d).push(elem.cast()) }
+}
+
+/// Drains everything pushed so far and waits; see `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// `d` is a live instance; process context.
+#[export]
+pub unsafe extern "C" fn zs_deferred_flush(d: *mut bindings::zs_deferred) {
+    // SAFETY: `d` is live (caller).
+    unsafe { instance(d) }.flush();
+}
+
+/// Flushes and frees an instance; NULL or an error pointer is a no-op.
+///
+/// # Safety
+///
+/// `d` is null, an error pointer, or a live instance that no one pushes to
+/// any more.
+#[export]
+pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
+    // SAFETY: `from_err_ptr` only inspects the value.
+    if d.is_null() || from_err_ptr(d).is_err() {
+        return;
+    }
+    // SAFETY: `d` came from `KBox::into_raw` in `zs_deferred_create`, and
+    // the caller gives up its handle.
+    let b = unsafe { Pin::new_unchecked(KBox::from_raw(d.cast::<Deferred>())) };
+    Deferred::destroy(b);
+}
+
+/// The runtime switch; see `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// `d` is a live instance.
+#[export]
+pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, on: bool) -> c_int {
+    // SAFETY: `d` is live (caller).
+    match debugfs::write(unsafe { instance(d) }, debugfs::Attr::Enabled, u64::from(on)) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Stats and tunables of one instance, under
+//! `/sys/kernel/debug/zs_deferred/<name>/`.
+//!
+//! Every file is a number read and written through `simple_attr`; writes
+//! that are out of range return `-EINVAL` and change nothing.
+
+use crate::instance::{Deferred, IDLE_MS_MAX};
+use crate::percpu::for_each_possible_cpu;
+use core::ptr;
+use kernel::{
+    bindings,
+    error::to_result,
+    prelude::*,
+    sync::atomic::{Acquire, Atomic, Relaxed, Release},
+};
+
+/// What one debugfs file shows or sets.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Attr {
+    Enabled,
+    IdleMs,
+    PoolMin,
+    PoolMax,
+    Flush,
+    Pushed,
+    Drained,
+    Fallbacks,
+    BatchesQueued,
+    PoolPages,
+    PoolFree,
+    ElemSize,
+}
+
+/// File name, mode and meaning of every file, in directory order.
+const ATTRS: [(&CStr, u16, Attr); 12] = [
+    (c"enabled", 0o644, Attr::Enabled),
+    (c"idle_ms", 0o644, Attr::IdleMs),
+    (c"pool_min", 0o644, Attr::PoolMin),
+    (c"pool_max", 0o644, Attr::PoolMax),
+    (c"flush", 0o200, Attr::Flush),
+    (c"pushed", 0o444, Attr::Pushed),
+    (c"drained", 0o444, Attr::Drained),
+    (c"fallbacks", 0o444, Attr::Fallbacks),
+    (c"batches_queued", 0o444, Attr::BatchesQueued),
+    (c"pool_pages", 0o444, Attr::PoolPages),
+    (c"pool_free", 0o444, Attr::PoolFree),
+    (c"elem_size", 0o444, Attr::ElemSize),
+];
+
+/// `i_private` of one file: which instance, which attribute.
+struct Slot {
+    owner: Atomic<*const Deferred>,
+    attr: Attr,
+}
+
+/// The debugfs directory of an instance and the data its files point to.
+pub(crate) struct DebugfsDir {
+    dir: Atomic<*mut bindings::dentry>,
+    slots: [Slot; ATTRS.len()],
+}
+
+/// `/sys/kernel/debug/zs_deferred`, created by the first instance.
+static ROOT: Atomic<*mut bindings::dentry> = Atomic::new(ptr::null_mut());
+
+fn root() -> *mut bindings::dentry {
+    let r = ROOT.load(Acquire);
+    if !r.is_null() {
+        return r;
+    }
+    // SAFETY: Static name; a null parent means the debugfs root.
+    let mut new = unsafe { bindings::debugfs_create_dir(c"zs_deferred".as_ptr(), ptr::null_mut()) };
+    // SAFETY: `IS_ERR` only looks at the value.
+    if unsafe { bindings::IS_ERR(new.cast()) } {
+        // Lost a race with another first instance: use its directory.
+        // SAFETY: As above; the reference it takes is kept forever.
+        let found = unsafe { bindings::debugfs_lookup(c"zs_deferred".as_ptr(), ptr::null_mut()) };
+        if !found.is_null() {
+            new = found;
+        }
+    }
+    match ROOT.cmpxchg(ptr::null_mut(), new, Release) {
+        Ok(_) => new,
+        Err(winner) => winner,
+    }
+}
+
+impl DebugfsDir {
+    pub(crate) fn empty() -> Self {
+        Self {
+            dir: Atomic::new(ptr::null_mut()),
+            slots: ATTRS.map(|(_, _, attr)| Slot { owner: Atomic::new(ptr::null()), attr }),
+        }
+    }
+
+    /// Creates the directory and its files. Failures are not fatal: the
+    /// instance works without debugfs.
+    pub(crate) fn create(&self, d: &Deferred) {
+        // SAFETY: `d.name` is a valid C string, `root()` a directory or an
+        // error pointer, which debugfs accepts as a parent.
+        let dir = unsafe { bindings::debugfs_create_dir(d.name.as_char_ptr(), root()) };
+        for (slot, (name, mode, _)) in self.slots.iter().zip(ATTRS.iter()) {
+            slot.owner.store(d, Release);
+            // SAFETY: `slot` lives in `d`, which outlives the file: `remove`
+            // runs first in `destroy` and waits for open files' operations.
+            unsafe {
+                bindings::debugfs_create_file_unsafe(
+                    name.as_char_ptr(),
+                    *mode,
+                    dir,
+                    ptr::from_ref(slot).cast_mut().cast(),
+                    &FOPS,
+                )
+            };
+        }
+        self.dir.store(dir, Release);
+    }
+
+    /// Removes the directory; waits for readers and writers in progress.
+    pub(crate) fn remove(&self) {
+        let dir = self.dir.xchg(ptr::null_mut(), Relaxed);
+        // SAFETY: `dir` is ours (or null/error, which debugfs ignores).
+        unsafe { bindings::debugfs_remove(dir) };
+    }
+}
+
+static FOPS: bindings::file_operations = bindings::file_operations {
+    open: Some(attr_open),
+    release: Some(bindings::simple_attr_release),
+    read: Some(bindings::debugfs_attr_read),
+    write: Some(bindings::debugfs_attr_write),
+    // SAFETY: All-zeroes is valid for the remaining fields (no callbacks).
+    ..unsafe { core::mem::zeroed() }
+};
+
+/// # Safety
+///
+/// Called by the VFS for one of our files, whose `i_private` is a `Slot`.
+unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: `i_private` is the `Slot` passed at creation.
+    let slot = unsafe { &*(*inode).i_private.cast::<Slot>() };
+    let readable = slot.attr != Attr::Flush;
+    let writable = matches!(
+        slot.attr,
+        Attr::Enabled | Attr::IdleMs | Attr::PoolMin | Attr::PoolMax | Attr::Flush
+    );
+    // SAFETY: Valid inode and file; the format matches a u64.
+    unsafe {
+        bindings::simple_attr_open(
+            inode,
+            file,
+            if readable { Some(attr_get) } else { None },
+            if writable { Some(attr_set) } else { None },
+            c"%llu\n".as_ptr(),
+        )
+    }
+}
+
+unsafe extern "C" fn attr_get(data: *mut c_void, val: *mut u64) -> c_int {
+    // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
+    let slot = unsafe { &*data.cast::<Slot>() };
+    // SAFETY: As above.
+    let d = unsafe { &*slot.owner.load(Acquire) };
+    let v = read(d, slot.attr);
+    // SAFETY: `simple_attr` passes a valid out pointer.
+    unsafe { *val = v };
+    0
+}
+
+unsafe extern "C" fn attr_set(data: *mut c_void, val: u64) -> c_int {
+    // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
+    let slot = unsafe { &*data.cast::<Slot>() };
+    // SAFETY: As above.
+    let d = unsafe { &*slot.owner.load(Acquire) };
+    match write(d, slot.attr, val) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Sums a per-CPU counter over all possible CPUs.
+fn sum_cpus(d: &Deferred, f: impl Fn(&crate::instance::CpuStats) -> u64) -> u64 {
+    let mut sum = 0;
+    for_each_possible_cpu(|cpu| {
+        // SAFETY: `CpuStats` is only ever accessed through shared references
+        // to its atomics, on every CPU.
+        sum += f(unsafe { &*d.cpu_stats.remote(cpu) });
+    });
+    sum
+}
+
+/// Current value of `attr`.
+pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
+    match attr {
+        Attr::Enabled => u64::from(d.enabled.load(Relaxed)),
+        Attr::IdleMs => u64::from(d.idle_ms.load(Relaxed)),
+        Attr::PoolMin => d.pool.min.load(Relaxed) as u64,
+        Attr::PoolMax => d.pool.max.load(Relaxed) as u64,
+        Attr::Flush => 0,
+        Attr::Pushed => sum_cpus(d, |s| s.pushed.load(Relaxed)),
+        Attr::Fallbacks => sum_cpus(d, |s| s.fallbacks.load(Relaxed)),
+        Attr::Drained => d.drained.load(Relaxed),
+        Attr::BatchesQueued => d.batches_queued.load(Relaxed),
+        Attr::PoolPages => d.pool.counts().1 as u64,
+        Attr::PoolFree => d.pool.counts().0 as u64,
+        Attr::ElemSize => d.elem_size as u64,
+    }
+}
+
+/// Sets `attr` to `val`, or returns `EINVAL` and changes nothing.
+pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
+    let in_range = |lo: u64, hi: u64| if (lo..=hi).contains(&val) { Ok(()) } else { Err(EINVAL) };
+    match attr {
+        Attr::Enabled => {
+            in_range(0, 1)?;
+            d.enabled.store(val == 1, Release);
+        }
+        Attr::IdleMs => {
+            in_range(1, u64::from(IDLE_MS_MAX))?;
+            d.idle_ms.store(val as u32, Relaxed);
+        }
+        Attr::PoolMin => {
+            in_range(1, d.pool.max.load(Relaxed) as u64)?;
+            d.pool.min.store(val as usize, Relaxed);
+        }
+        Attr::PoolMax => {
+            in_range(d.pool.min.load(Relaxed) as u64, crate::instance::pool_ram_bound() as u64)?;
+            d.pool.max.store(val as usize, Relaxed);
+        }
+        Attr::Flush => {
+            in_range(1, 1)?;
+            d.flush();
+        }
+        _ => return Err(EINVAL),
+    }
+    to_result(0)
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The slow side: the drain worker, `flush`, the idle flush and CPU hotplug.
+//!
+//! Locking: `backlog` (a mutex) serialises draining between the worker and
+//! `flush`; the pool spinlock nests inside it. `flush` and the idle work take
+//! `cpus_read_lock()` first and never hold `backlog` across it. The CPU-dead
+//! callback runs under the hotplug lock and takes no lock of ours but the
+//! pool's.
+
+use crate::{
+    instance::{CpuBuf, CpuFlush, Deferred},
+    percpu::{cpu_online, for_each_possible_cpu},
+};
+use kernel::{bindings, container_of, prelude::*, sync::atomic::Relaxed};
+
+/// Batches one worker run drains before it requeues itself, so a long
+/// backlog never monopolises a worker.
+const DRAIN_BUDGET: usize = 64;
+
+impl Deferred {
+    /// Makes sure the drain worker runs soon.
+    pub(crate) fn kick_drain(&self) {
+        // SAFETY: `wq` and `drain_work` are valid (type invariant).
+        unsafe { bindings::queue_work_on(bindings::WORK_CPU_UNBOUND as i32, self.wq, self.drain_work.get()) };
+    }
+
+    /// Makes sure partial buffers are flushed within `idle_ms`. Only the
+    /// first arm counts: a pending idle work is left as it is.
+    pub(crate) fn arm_idle(&self) {
+        // SAFETY: Plain conversion.
+        let delay = unsafe { bindings::__msecs_to_jiffies(self.idle_ms.load(Relaxed)) };
+        // SAFETY: `wq` and `idle_work` are valid (type invariant).
+        unsafe {
+            bindings::queue_delayed_work_on(bindings::WORK_CPU_UNBOUND as i32, self.wq, self.idle_work.get(), delay)
+        };
+    }
+
+    /// One worker run: grow the pool if it runs low, then drain up to
+    /// `DRAIN_BUDGET` batches, oldest first.
+    fn drain_some(&self) {
+        self.refill_pool();
+        let more = {
+            let mut backlog = self.backlog.lock();
+            backlog.append(self.full.take_all());
+            for _ in 0..DRAIN_BUDGET {
+                let Some(b) = backlog.pop_front() else { break };
+                // SAFETY: `b` left the backlog; we own it.
+                unsafe { self.drain_batch(b) };
+                // SAFETY: Process context, no spinlock held.
+                unsafe { bindings::cond_resched() };
+            }
+            !backlog.is_empty() || !self.full.is_empty()
+        };
+        if more {
+            self.kick_drain();
+        }
+    }
+
+    /// Grows the pool (up to `max`) when fewer than a quarter of its pages
+    /// are free, doubling it at most: pushes outrun the drain several times
+    /// over, so a large unmap needs most of its batches in flight at once.
+    fn refill_pool(&self) {
+        let (free, total) = self.pool.counts();
+        if free * 4 >= total {
+            return;
+        }
+        // Never block reclaim from here: this worker is what frees memory.
+        let gfp = bindings::GFP_NOWAIT | bindings::__GFP_NOWARN;
+        self.pool.grow(total.max(16), gfp);
+    }
+
+    /// Hands every CPU's partial buffer to the full list. Online CPUs do it
+    /// themselves (a work item bound to each), offline ones are taken
+    /// directly: they cannot push.
+    fn flush_cpus(&self) {
+        // SAFETY: Pairs with the unlock below; we may sleep.
+        unsafe { bindings::cpus_read_lock() };
+        for_each_possible_cpu(|cpu| {
+            if cpu_online(cpu) {
+                // SAFETY: `cpu_wq` and the item are valid (type invariant);
+                // the CPU stays online until `cpus_read_unlock()`.
+                unsafe {
+                    bindings::queue_work_on(cpu as i32, self.cpu_wq, &raw mut (*self.cpu_flush.remote(cpu)).work)
+                };
+            } else {
+                // SAFETY: `cpu` is offline and hotplug is excluded, so no one
+                // else uses its buffer.
+                self.take_offline(unsafe { &mut *self.bufs.remote(cpu) });
+            }
+        });
+        for_each_possible_cpu(|cpu| {
+            if cpu_online(cpu) {
+                // SAFETY: The item is valid; waiting is allowed here.
+                unsafe { bindings::flush_work(&raw mut (*self.cpu_flush.remote(cpu)).work) };
+            }
+        });
+        // SAFETY: Taken above.
+        unsafe { bindings::cpus_read_unlock() };
+    }
+
+    /// Queues a dead (or offline) CPU's partial buffer.
+    fn take_offline(&self, b: &mut CpuBuf) {
+        if !b.batch.is_null() && b.nr > 0 {
+            self.queue_buffer(b);
+        }
+    }
+
+    /// Drains everything pushed so far and waits for it; see
+    /// `zs_deferred_flush()`.
+    pub(crate) fn flush(&self) {
+        self.flush_cpus();
+        let mut backlog = self.backlog.lock();
+        backlog.append(self.full.take_all());
+        while let Some(b) = backlog.pop_front() {
+            // SAFETY: `b` left the backlog; we own it.
+            unsafe { self.drain_batch(b) };
+            // SAFETY: Process context, only a mutex held.
+            unsafe { bindings::cond_resched() };
+        }
+    }
+}
+
+/// Drain worker entry point.
+///
+/// # Safety
+///
+/// Called by the workqueue code for `Deferred::drain_work`.
+pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) {
+    // SAFETY: `work` is the `drain_work` field of a live `Deferred`: destroy
+    // cancels it before freeing.
+    let d = unsafe { &*container_of!(work.cast::<kernel::types::Opaque<bindings::work_struct>>(), Deferred, drain_work) };
+    d.drain_some();
+}
+
+/// Idle flush: partial buffers go to the drain, then the pool shrinks back
+/// to `min` pages if nothing is pending.
+///
+/// # Safety
+///
+/// Called by the workqueue code for `Deferred::idle_work`.
+pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
+    // SAFETY: `work` is embedded in `idle_work` (a `delayed_work` whose first
+    // field is the `work_struct`) of a live `Deferred`.
+    let d = unsafe {
+        &*container_of!(work.cast::<kernel::types::Opaque<bindings::delayed_work>>(), Deferred, idle_work)
+    };
+    d.flush_cpus();
+    d.drain_some();
+    if d.full.is_empty() && d.backlog.lock().is_empty() {
+        d.pool.shrink_to(d.pool.min.load(Relaxed));
+    }
+}
+
+/// Runs on one CPU: hands its partial buffer to the drain.
+///
+/// # Safety
+///
+/// Called by the workqueue code for a `CpuFlush` item, on its CPU.
+pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
+    // SAFETY: `work` is the first field of a `CpuFlush` whose owner is alive.
+    let d = unsafe { &*(*container_of!(work, CpuFlush, work)).owner };
+    let queued = d.bufs.with_local(|b| {
+        let had = b.nr > 0;
+        d.take_offline(b);
+        had
+    });
+    if queued {
+        d.kick_drain();
+    }
+}
+
+/// CPU hotplug teardown (after the CPU is dead): its buffer goes to the drain.
+///
+/// # Safety
+///
+/// Called by the hotplug core for a node added by `Deferred::create`.
+pub(crate) unsafe extern "C" fn cpu_dead(cpu: c_uint, node: *mut bindings::hlist_node) -> c_int {
+    // SAFETY: `node` is the `cpuhp_node` of a live `Deferred`: destroy
+    // removes it before freeing.
+    let d = unsafe { &*container_of!(node.cast::<kernel::types::Opaque<bindings::hlist_node>>(), Deferred, cpuhp_node) };
+    // SAFETY: `cpu` is dead and we run under the hotplug lock.
+    d.take_offline(unsafe { &mut *d.bufs.remote(cpu) });
+    d.kick_drain();
+    0
+}

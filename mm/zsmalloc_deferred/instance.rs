@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One deferred-free instance: what it owns, how it is created and how it is
+//! torn down. The hot path is in `hot_path.rs`, the drain in `drain.rs`.
+//!
+//! Lifetime: `create` returns a pinned, leaked box to C; `destroy` turns off
+//! pushes, unhooks CPU hotplug, drains everything and frees it all.
+
+use crate::{
+    batch::{Batch, BatchQueue, FullList},
+    debugfs::DebugfsDir,
+    percpu::{for_each_possible_cpu, PerCpu},
+    pool::PagePool,
+};
+use core::ptr;
+use kernel::{
+    bindings,
+    prelude::*,
+    str::CString,
+    sync::{
+        atomic::{Acquire, Atomic, Relaxed, Release},
+        Mutex,
+    },
+    types::Opaque,
+};
+
+/// The drain callback of the user (`struct zs_deferred_ops::drain`).
+pub(crate) type DrainFn = unsafe extern "C" fn(*mut c_void, *const c_void, c_uint);
+
+/// Default delay after which partial buffers are drained (`idle_ms`).
+pub(crate) const IDLE_MS_DEFAULT: u32 = 100;
+/// Longest accepted `idle_ms`: memory must not wait longer than a minute.
+pub(crate) const IDLE_MS_MAX: u32 = 60_000;
+/// Part of RAM the pool of one instance may ever hold (1/64, ~1.6%).
+const POOL_MAX_RAM_SHIFT: u32 = 6;
+
+/// This CPU's current buffer. Touched only by its CPU under `with_local`,
+/// or by anyone once the CPU is dead.
+#[repr(C)]
+pub(crate) struct CpuBuf {
+    /// The page being filled; null until the first push after a rotation.
+    pub(crate) batch: *mut Batch,
+    /// Elements in `batch`.
+    pub(crate) nr: u32,
+}
+
+// SAFETY: All-zeroes is a valid `CpuBuf`: no page, no elements.
+unsafe impl Zeroable for CpuBuf {}
+// SAFETY: The page a `CpuBuf` points to is owned by it and may be handed to
+// any CPU.
+unsafe impl Send for CpuBuf {}
+
+/// Per-CPU counters. Written only by their CPU (load + store, no atomic
+/// read-modify-write), read by anyone.
+#[repr(C)]
+pub(crate) struct CpuStats {
+    pub(crate) pushed: Atomic<u64>,
+    pub(crate) fallbacks: Atomic<u64>,
+}
+
+// SAFETY: All-zeroes is valid for atomics: both counters start at zero.
+unsafe impl Zeroable for CpuStats {}
+
+/// The work item that hands a CPU's partial buffer to the drain; it runs on
+/// that CPU so it never races with a push.
+#[repr(C)]
+pub(crate) struct CpuFlush {
+    pub(crate) work: bindings::work_struct,
+    pub(crate) owner: *const Deferred,
+}
+
+// SAFETY: Zeroes until `Deferred::init_cpu_flush` initialises every CPU's item.
+unsafe impl Zeroable for CpuFlush {}
+// SAFETY: Only the workqueue code and `Deferred` touch it, from any CPU.
+unsafe impl Send for CpuFlush {}
+
+/// One deferred-free instance (`struct zs_deferred` in C).
+///
+/// # Invariants
+///
+/// `wq` and `cpu_wq` are valid workqueues; `drain_work`, `idle_work` and
+/// every `cpu_flush` item are initialised; all stay valid until `destroy`.
+#[pin_data]
+pub(crate) struct Deferred {
+    pub(crate) name: CString,
+    pub(crate) elem_size: usize,
+    /// Elements per batch page.
+    pub(crate) cap: u32,
+    drain_cb: DrainFn,
+    drain_priv: *mut c_void,
+    /// The runtime switch.
+    pub(crate) enabled: Atomic<bool>,
+    pub(crate) idle_ms: Atomic<u32>,
+    pub(crate) bufs: PerCpu<CpuBuf>,
+    pub(crate) cpu_stats: PerCpu<CpuStats>,
+    pub(crate) cpu_flush: PerCpu<CpuFlush>,
+    /// Full (or flushed partial) batches not yet picked up by the drain.
+    pub(crate) full: FullList,
+    #[pin]
+    pub(crate) pool: PagePool,
+    /// Batches the drain picked up and works through, oldest first. The
+    /// mutex also serialises draining between the worker and `flush`.
+    #[pin]
+    pub(crate) backlog: Mutex<BatchQueue>,
+    pub(crate) drained: Atomic<u64>,
+    pub(crate) batches_queued: Atomic<u64>,
+    pub(crate) wq: *mut bindings::workqueue_struct,
+    pub(crate) cpu_wq: *mut bindings::workqueue_struct,
+    #[pin]
+    pub(crate) drain_work: Opaque<bindings::work_struct>,
+    #[pin]
+    pub(crate) idle_work: Opaque<bindings::delayed_work>,
+    #[pin]
+    pub(crate) cpuhp_node: Opaque<bindings::hlist_node>,
+    pub(crate) debugfs: DebugfsDir,
+}
+
+// SAFETY: Raw pointers in `Deferred` are to memory it owns (pages, per-CPU
+// areas, workqueues) or to the user's `priv`, which the user shares with the
+// drain by contract; all shared state is atomic or behind locks.
+unsafe impl Send for Deferred {}
+// SAFETY: See `Send`; `&Deferred` methods synchronise internally.
+unsafe impl Sync for Deferred {}
+
+/// Process-wide state shared by all instances: the dynamic CPU hotplug state.
+static CPUHP_STATE: Atomic<i32> = Atomic::new(0);
+
+/// Registers the CPU-dead callback once; returns the dynamic state.
+fn cpuhp_state() -> Result<i32> {
+    let s = CPUHP_STATE.load(Acquire);
+    if s > 0 {
+        return Ok(s);
+    }
+    // SAFETY: The name is a static C string; `cpu_dead` has the signature
+    // multi-instance callbacks need.
+    let ret = unsafe {
+        bindings::cpuhp_setup_state_multi(
+            bindings::cpuhp_state_CPUHP_BP_PREPARE_DYN,
+            c"mm/zs_deferred:dead".as_ptr(),
+            None,
+            Some(crate::drain::cpu_dead),
+        )
+    };
+    if ret < 0 {
+        return Err(Error::from_errno(ret));
+    }
+    // Two first creates may race: keep the winner's state, drop ours.
+    match CPUHP_STATE.cmpxchg(0, ret, Release) {
+        Ok(_) => Ok(ret),
+        Err(winner) => {
+            // SAFETY: `ret` is the state we just set up and nobody else uses it.
+            unsafe { bindings::__cpuhp_remove_state(ret as bindings::cpuhp_state, false) };
+            Ok(winner)
+        }
+    }
+}
+
+/// Number of possible CPUs.
+fn nr_possible_cpus() -> usize {
+    let mut n = 0;
+    for_each_possible_cpu(|_| n += 1);
+    n
+}
+
+/// Pool bounds for `capacity` outstanding elements of `cap` per page.
+///
+/// `max` lets every element the backend can hold be pending at once (one
+/// batch page per `cap` elements, plus a page per CPU being filled), but
+/// never more than 1/64 of RAM. `min`, allocated at create time, is an
+/// eighth of that: it covers bursts while the worker grows the pool.
+pub(crate) fn pool_bounds(capacity: usize, cap: u32) -> (usize, usize) {
+    let cpus = nr_possible_cpus();
+    let max = (capacity.div_ceil(cap as usize) + cpus).min(pool_ram_bound());
+    let min = (max / 8).max(2 * cpus).min(max);
+    (min, max)
+}
+
+/// The most pages one pool may hold: 1/64 of RAM, at least two per CPU.
+pub(crate) fn pool_ram_bound() -> usize {
+    // SAFETY: `_totalram_pages` is a valid static; a racy read is fine here.
+    let ram = unsafe { ptr::read_volatile(&raw const bindings::_totalram_pages) }.counter as usize;
+    (ram >> POOL_MAX_RAM_SHIFT).max(2 * nr_possible_cpus())
+}
+
+impl Deferred {
+    /// Creates an instance; see `zs_deferred_create()`.
+    pub(crate) fn create(
+        name: &CStr,
+        elem_size: usize,
+        drain_cb: DrainFn,
+        drain_priv: *mut c_void,
+        capacity: usize,
+    ) -> Result<Pin<KBox<Self>>> {
+        if elem_size != 4 && elem_size != 8 {
+            pr_warn!("zs_deferred: {name:?}: unsupported element size {elem_size} (4 or 8)\n");
+            return Err(EINVAL);
+        }
+        if capacity == 0 {
+            pr_warn!("zs_deferred: {name:?}: zero capacity, no pool to size\n");
+            return Err(EINVAL);
+        }
+        let cap = crate::batch::capacity(elem_size);
+        let (pool_min, pool_max) = pool_bounds(capacity, cap);
+        let state = cpuhp_state()?;
+        let wq = alloc_wq(name, bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM)?;
+        let cpu_wq = match alloc_wq(name, bindings::wq_flags_WQ_MEM_RECLAIM) {
+            Ok(q) => q,
+            Err(e) => {
+                // SAFETY: `wq` was just allocated and is unused.
+                unsafe { bindings::destroy_workqueue(wq) };
+                return Err(e);
+            }
+        };
+        let init = try_pin_init!(Self {
+            name: CString::try_from(name)?,
+            elem_size,
+            cap,
+            drain_cb,
+            drain_priv,
+            enabled: Atomic::new(true),
+            idle_ms: Atomic::new(IDLE_MS_DEFAULT),
+            bufs: PerCpu::new()?,
+            cpu_stats: PerCpu::new()?,
+            cpu_flush: PerCpu::new()?,
+            full: FullList::new(),
+            pool <- PagePool::new(pool_min, pool_max),
+            backlog <- kernel::new_mutex!(BatchQueue::new()),
+            drained: Atomic::new(0),
+            batches_queued: Atomic::new(0),
+            wq,
+            cpu_wq,
+            drain_work <- Opaque::ffi_init(|slot| {
+                // SAFETY: `slot` is the work item of this instance; the
+                // function matches `work_func_t`.
+                unsafe {
+                    bindings::init_work_with_key(
+                        slot,
+                        Some(crate::drain::drain_work_fn),
+                        false,
+                        c"zs_deferred_drain".as_ptr(),
+                        kernel::static_lock_class!().as_ptr(),
+                    )
+                }
+            }),
+            idle_work <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| {
+                // SAFETY: `slot` is this instance's delayed work; the timer is
+                // embedded in it and only armed through the workqueue code.
+                unsafe {
+                    bindings::init_work_with_key(
+                        &raw mut (*slot).work,
+                        Some(crate::drain::idle_work_fn),
+                        false,
+                        c"zs_deferred_idle".as_ptr(),
+                        kernel::static_lock_class!().as_ptr(),
+                    );
+                    bindings::timer_init_key(
+                        &raw mut (*slot).timer,
+                        Some(bindings::delayed_work_timer_fn),
+                        bindings::TIMER_IRQSAFE,
+                        c"zs_deferred_idle_timer".as_ptr(),
+                        kernel::static_lock_class!().as_ptr(),
+                    );
+                }
+            }),
+            cpuhp_node: Opaque::uninit(),
+            debugfs: DebugfsDir::empty(),
+        }? Error);
+        let d = match KBox::pin_init(init, GFP_KERNEL) {
+            Ok(d) => d,
+            Err(e) => {
+                // SAFETY: Neither queue was used.
+                unsafe {
+                    bindings::destroy_workqueue(wq);
+                    bindings::destroy_workqueue(cpu_wq);
+                }
+                return Err(e);
+            }
+        };
+        d.init_cpu_flush();
+        let added = d.pool.grow(pool_min, bindings::GFP_KERNEL);
+        if added < pool_min {
+            pr_warn!("zs_deferred: {name:?}: cannot allocate a pool of {pool_min} pages\n");
+            Self::free(d);
+            return Err(ENOMEM);
+        }
+        // SAFETY: `cpuhp_node` lives as long as the instance; it is removed
+        // in `destroy` before the instance is freed.
+        let ret = unsafe {
+            bindings::cpuhp_state_add_instance_nocalls(state as bindings::cpuhp_state, d.cpuhp_node.get())
+        };
+        if ret < 0 {
+            Self::free(d);
+            return Err(Error::from_errno(ret));
+        }
+        d.debugfs.create(&d);
+        Ok(d)
+    }
+
+    /// Points every CPU's flush work at this instance.
+    fn init_cpu_flush(&self) {
+        for_each_possible_cpu(|cpu| {
+            let f = self.cpu_flush.remote(cpu);
+            // SAFETY: `f` is `cpu`'s item; no one else can see it before
+            // `create` returns.
+            unsafe {
+                (*f).owner = self;
+                bindings::init_work_with_key(
+                    &raw mut (*f).work,
+                    Some(crate::drain::cpu_flush_fn),
+                    false,
+                    c"zs_deferred_cpu_flush".as_ptr(),
+                    kernel::static_lock_class!().as_ptr(),
+                );
+            }
+        });
+    }
+
+    /// Tears an instance down; see `zs_deferred_destroy()`.
+    pub(crate) fn destroy(d: Pin<KBox<Self>>) {
+        d.enabled.store(false, Release);
+        d.debugfs.remove();
+        let state = CPUHP_STATE.load(Acquire);
+        // SAFETY: The node was added in `create` with this state.
+        unsafe {
+            bindings::cpuhp_state_remove_instance_nocalls(state as bindings::cpuhp_state, d.cpuhp_node.get())
+        };
+        // SAFETY: The delayed work was initialised in `create`.
+        unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
+        d.flush();
+        // SAFETY: `drain_work` was initialised in `create`.
+        unsafe { bindings::cancel_work_sync(d.drain_work.get()) };
+        Self::free(d);
+    }
+
+    /// Frees what `create` allocated. Everything pushed must be drained.
+    fn free(d: Pin<KBox<Self>>) {
+        // SAFETY: Both queues are valid (type invariant); destroying them
+        // waits for any work still running on them.
+        unsafe {
+            bindings::destroy_workqueue(d.wq);
+            bindings::destroy_workqueue(d.cpu_wq);
+        }
+        for_each_possible_cpu(|cpu| {
+            // SAFETY: No push can run any more and every work item is gone,
+            // so no CPU uses its buffer.
+            let b = unsafe { &mut *d.bufs.remote(cpu) };
+            if !b.batch.is_null() {
+                // SAFETY: The batch belongs to the pool; a non-empty one would
+                // have been queued by the flush.
+                unsafe { d.pool.put(b.batch) };
+                b.batch = ptr::null_mut();
+            }
+        });
+        d.pool.shrink_to(0);
+        drop(d);
+    }
+
+    /// Calls the user's drain for one batch and recycles the page.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a queued batch owned by the caller.
+    pub(crate) unsafe fn drain_batch(&self, b: *mut Batch) {
+        // SAFETY: `b` is a batch we own (caller's guarantee).
+        let nr = unsafe { (*b).nr };
+        // SAFETY: The batch holds `nr` initialised elements; `drain_priv` is
+        // what the user asked to get back.
+        unsafe { (self.drain_cb)(self.drain_priv, Batch::elems(b).cast(), nr) };
+        self.drained.add(u64::from(nr), Relaxed);
+        // SAFETY: The page came from the pool and left every list.
+        unsafe { self.pool.put(b) };
+    }
+}
+
+/// Allocates one of an instance's workqueues, named after it.
+fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> {
+    let kind = if flags & bindings::wq_flags_WQ_UNBOUND != 0 { c"drain" } else { c"cpu" };
+    // SAFETY: The format takes two C strings, which we pass.
+    let wq = unsafe {
+        bindings::alloc_workqueue_noprof(
+            c"zs_deferred_%s_%s".as_ptr(),
+            flags,
+            0,
+            name.as_char_ptr(),
+            kind.as_ptr(),
+        )
+    };
+    if wq.is_null() {
+        Err(ENOMEM)
+    } else {
+        Ok(wq)
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The page pool that buffer rotation draws from.
+//!
+//! The hot path takes one page per full buffer (one lock round trip per
+//! 1020 or 510 elements, never per element) and never allocates: when the
+//! pool is empty the push fails and the caller frees synchronously. The drain
+//! worker returns pages and grows the pool in process context up to `max`
+//! pages; the idle work shrinks it back to `min` once nothing is pending.
+
+use crate::batch::{Batch, BatchQueue};
+use kernel::{
+    bindings,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        SpinLock,
+    },
+};
+
+/// Free pages and how many pages the pool owns in all.
+pub(crate) struct PoolPages {
+    free: BatchQueue,
+    /// Pages owned by the pool: free ones plus those out in buffers and
+    /// batches.
+    total: usize,
+}
+
+/// The pool of buffer pages of one instance.
+#[pin_data]
+pub(crate) struct PagePool {
+    #[pin]
+    pages: SpinLock<PoolPages>,
+    /// Pages allocated at create time and kept while idle.
+    pub(crate) min: Atomic<usize>,
+    /// Upper bound on `total`: the memory the pool may hold.
+    pub(crate) max: Atomic<usize>,
+}
+
+impl PagePool {
+    /// A pool bounded to `[min, max]` pages, holding `min` of them.
+    pub(crate) fn new(min: usize, max: usize) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            pages <- kernel::new_spinlock!(PoolPages { free: BatchQueue::new(), total: 0 }),
+            min: Atomic::new(min),
+            max: Atomic::new(max),
+        })
+    }
+
+    /// Allocates up to `n` pages with `gfp` into the pool without passing
+    /// `max`; returns how many were added.
+    pub(crate) fn grow(&self, n: usize, gfp: bindings::gfp_t) -> usize {
+        let room = {
+            let p = self.pages.lock();
+            self.max.load(Relaxed).saturating_sub(p.total)
+        };
+        let mut fresh = BatchQueue::new();
+        for _ in 0..n.min(room) {
+            let b = Batch::alloc(gfp);
+            if b.is_null() {
+                break;
+            }
+            // SAFETY: `b` is a fresh page we own.
+            unsafe { fresh.push_back(b) };
+        }
+        let added = fresh.len();
+        let mut p = self.pages.lock();
+        p.total += added;
+        p.free.append(fresh);
+        added
+    }
+
+    /// Takes a free page; null when the pool is empty. Never allocates.
+    #[inline]
+    pub(crate) fn take(&self) -> *mut Batch {
+        self.pages.lock().free.pop_front().unwrap_or(core::ptr::null_mut())
+    }
+
+    /// Returns a page; frees it instead when the pool is above `max`
+    /// (after the tunable was lowered).
+    ///
+    /// # Safety
+    ///
+    /// `b` came from [`PagePool::take`] and is in no list.
+    pub(crate) unsafe fn put(&self, b: *mut Batch) {
+        {
+            let mut p = self.pages.lock();
+            if p.total <= self.max.load(Relaxed) {
+                // SAFETY: The caller hands `b` back to the pool.
+                unsafe { p.free.push_back(b) };
+                return;
+            }
+            p.total -= 1;
+        }
+        // SAFETY: `b` is in no list and no longer counted by the pool.
+        unsafe { Batch::free(b) };
+    }
+
+    /// Frees free pages until the pool owns at most `keep` pages.
+    pub(crate) fn shrink_to(&self, keep: usize) {
+        let mut victims = BatchQueue::new();
+        {
+            let mut p = self.pages.lock();
+            while p.total > keep {
+                let Some(b) = p.free.pop_front() else { break };
+                // SAFETY: `b` left the free list; we own it.
+                unsafe { victims.push_back(b) };
+                p.total -= 1;
+            }
+        }
+        victims.free_all();
+    }
+
+    /// `(free, total)` pages, for stats and the grow policy.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let p = self.pages.lock();
+        (p.free.len(), p.total)
+    }
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh VARIANT PLAN LOGDIR [TIMEOUT_S] [EXTRA_CMDLINE]: boot one kernel
+# under QEMU TCG with the project initramfs, run PLAN in the guest and power
+# off. The console goes to LOGDIR/console.log, the tests' KTAP to
+# LOGDIR/ktap.log. Fails (with the log tail) on a timeout, a missing
+# power-off, or a panic/oops/BUG/WARNING/sanitizer report in the console.
+# PLAN=shell boots interactively on the terminal.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+variant=$1 plan=$2 logdir=$3 tmo=${4:-900} extra=${5:-}
+obj=$(OBJ_DIR "$variant")
+kernel=$obj/$KIMAGE
+[ -f "$kernel" ] || die "no kernel at $kernel (build it first)"
+initrd=$BUILD/initramfs-$ARCH.cpio
+[ -f "$initrd" ] || die "no initramfs at $initrd"
+mkdir -p "$logdir"
+mem=${GUEST_MEM:-3G}
+smp=${GUEST_SMP:-2}
+
+# A swap disk for zswap (sparse file: costs nothing until written).
+disk=$BUILD/swapdisk-$ARCH.img
+[ -f "$disk" ] || truncate -s 2G "$disk"
+
+case $ARCH in
+x86_64)
+	qemu=(qemu-system-x86_64 -M pc -cpu max)
+	con=ttyS0 ;;
+arm64)
+	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72)
+	con=ttyAMA0 ;;
+esac
+qemu+=(-accel tcg,thread=multi -smp "$smp" -m "$mem" -no-reboot
+	-kernel "$kernel" -initrd "$initrd" -display none
+	-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
+cmdline="console=$con panic=-1 oops=panic loglevel=7 zsd.plan=$plan $extra"
+
+if [ "$plan" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -append "$cmdline"
+fi
+
+rm -f "$logdir/console.log" "$logdir/ktap.log"
+log "boot $variant kernel, plan '$plan' (TCG, $smp vCPUs, $mem), logs in $logdir"
+start=$(date +%s)
+set +e
+timeout "$tmo" "${qemu[@]}" -monitor none \
+	-serial "file:$logdir/console.log" -serial "file:$logdir/ktap.log" \
+	-append "$cmdline" </dev/null >"$logdir/qemu.log" 2>&1
+rc=$?
+set -e
+secs=$(($(date +%s) - start))
+echo "$secs" >"$logdir/boot-time"
+# arm64 virt has one PL011: the plans fall back to the console for KTAP.
+[ -s "$logdir/ktap.log" ] || cp "$logdir/console.log" "$logdir/ktap.log"
+
+fail() {
+	echo "---- last 40 lines of $logdir/console.log ----" >&2
+	tail -n 40 "$logdir/console.log" >&2
+	die "$variant boot (plan $plan): $*"
+}
+[ $rc -eq 124 ] && fail "timed out after ${tmo}s (hang)"
+splat=$(grep -m1 -nE 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible circular locking|rcu_sched detected stalls|rcu: INFO' \
+	"$logdir/console.log" || true)
+[ -n "$splat" ] && fail "kernel report in the log: $splat"
+[ $rc -ne 0 ] && { cat "$logdir/qemu.log" >&2; fail "qemu exited with $rc"; }
+grep -q ZSD-POWEROFF "$logdir/console.log" || fail "guest did not reach power-off"
+log "plan '$plan' on $variant done in ${secs}s"

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# configure.sh VARIANT: tinyconfig + the fragments in configs/ for VARIANT,
+# merged with the kernel's merge_config.sh, then checked: every CONFIG_*=y a
+# fragment asks for must be set in the result (RUST silently drops out when
+# a tool is missing, so this is where a broken toolchain shows up).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+variant=$1
+case $variant in
+base) src=$SRC_BASE; frags="guest" ;;
+patched) src=$SRC_PATCHED; frags="guest deferred" ;;
+debug) src=$SRC_PATCHED; frags="guest deferred debug" ;;
+*) die "configure.sh: unknown variant '$variant'" ;;
+esac
+[ "$ARCH" = arm64 ] && frags="$frags arm64"
+obj=$(OBJ_DIR "$variant")
+mkdir -p "$obj"
+
+files=""
+for f in $frags; do
+	[ -f "$TOP/configs/$f.config" ] && files="$files $TOP/configs/$f.config"
+done
+# Same fragments, same result: skip the (slow-ish) merge when nothing changed.
+stamp=$(cat $files "$src/Makefile" | sha1sum | cut -c1-12)-$(git -C "$src" rev-parse HEAD)
+[ -f "$obj/.config" ] && [ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$stamp" ] && exit 0
+
+mk() { make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM= "$@"; }
+mk rustavailable >"$obj/rustavailable.log" 2>&1 || {
+	cat "$obj/rustavailable.log" >&2
+	die "make rustavailable failed: the Rust toolchain is incomplete (see above; run 'make setup')"
+}
+mk tinyconfig >/dev/null
+(cd "$obj" && KCONFIG_CONFIG=.config "$src/scripts/kconfig/merge_config.sh" \
+	-m -O "$obj" .config $files >"$obj/merge.log" 2>&1) ||
+	{ cat "$obj/merge.log" >&2; die "merge_config.sh failed"; }
+mk olddefconfig >/dev/null
+
+missing=""
+for f in $files; do
+	for opt in $(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/\1/p' "$f"); do
+		grep -qx "$opt=y" "$obj/.config" || missing="$missing $opt($(basename "$f"))"
+	done
+done
+[ -z "$missing" ] || die "config options requested but not set in $obj/.config:$missing
+(a dependency is missing; for RUST check 'make setup' and $obj/rustavailable.log)"
+echo "$stamp" >"$obj/.config.stamp"
+log "configured $variant ($frags) in $obj"

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh: build the project's kselftests statically from the assembled
+# tree and pack them with busybox-static and guest/ into an uncompressed cpio
+# (the kernel's usr/gen_init_cpio), so test changes never need a kernel rebuild.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+obj=$(OBJ_DIR "${1:-patched}")
+st=$BUILD/selftests-$ARCH
+img=$BUILD/initramfs-$ARCH.cpio
+busybox=${BUSYBOX:-/bin/busybox}
+[ "$ARCH" = arm64 ] && busybox=$BUILD/busybox-arm64
+[ -x "$busybox" ] || die "no static busybox at $busybox (run make setup)"
+
+mkdir -p "$st"
+for t in munmap_swap_latency; do
+	d=$SRC_PATCHED/tools/testing/selftests/mm/$t
+	[ -d "$d" ] || continue
+	make -s -C "$d" OUTPUT="$st" CC="${CROSS}gcc" CFLAGS="-O2 -Wall -static \
+		-I$SRC_PATCHED/tools/testing/selftests -I$SRC_PATCHED/tools/include" \
+		>"$st/build.log" 2>&1 || { cat "$st/build.log" >&2; die "building selftest $t failed"; }
+done
+
+gen=$obj/usr/gen_init_cpio
+[ -x "$gen" ] || die "$gen missing: build the kernel first"
+list=$BUILD/initramfs-$ARCH.list
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "nod /dev/null 0666 0 0 c 1 3"
+	for d in /bin /sbin /proc /sys /tmp /root /etc /usr /usr/bin /usr/sbin /plans /tests; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "file /bin/busybox $busybox 0755 0 0"
+	for a in sh ash mount umount cat echo ls mkdir sleep grep sed awk mkswap swapon \
+		swapoff reboot poweroff date head tail tr wc cut dd sync seq expr test \
+		printf kill timeout nproc env uname dmesg true false rm cp ln; do
+		echo "slink /bin/$a /bin/busybox 0777 0 0"
+	done
+	echo "file /init $TOP/guest/init 0755 0 0"
+	for p in "$TOP"/guest/plans/*.sh; do
+		echo "file /plans/$(basename "$p") $p 0755 0 0"
+	done
+	for f in "$TOP"/guest/lib/*.sh; do
+		[ -f "$f" ] && echo "file /plans/$(basename "$f") $f 0644 0 0"
+	done
+	for b in "$st"/*; do
+		[ -x "$b" ] && [ -f "$b" ] && echo "file /tests/$(basename "$b") $b 0755 0 0"
+	done
+} >"$list"
+"$gen" "$list" >"$img.tmp"
+mv "$img.tmp" "$img"
+echo "$img"

@@ -1,0 +1,887 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * munmap() latency of swapped-out anonymous memory.
+ *
+ * Every run maps a private anonymous VMA, fills each page with distinct but
+ * well compressible data, pushes the whole VMA out with MADV_PAGEOUT, checks
+ * with mincore() that it really left RAM and then times munmap().  After the
+ * munmap() the memory counter of the compressed swap backend (zram or zswap)
+ * is polled until it is back at its level from before the fill, which must
+ * happen within --returned-timeout-ms.
+ *
+ * With --procs N, N child processes each set up their own VMA and call
+ * munmap() at the same moment, released by a barrier in a shared page.
+ *
+ * With --floor, the munmap() time of an equally sized VMA whose PTEs all map
+ * the shared zero page is measured too, as a lower bound to compare with.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "kselftest.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT		21
+#endif
+
+#define MIB			(1024UL * 1024)
+#define PAGEOUT_CHUNK		(4 * MIB)
+#define PAGEOUT_RETRIES		3
+#define MIN_SLACK		(64UL << 10)
+#define MAX_PROCS		1024
+#define NSEC_PER_MSEC		1000000ULL
+#define NSEC_PER_SEC		1000000000ULL
+#define POLL_NS			NSEC_PER_MSEC
+#define SETTLE_NS		(20 * NSEC_PER_MSEC)
+#define TAG_MAGIC		0x6d736c7400000000ULL	/* "mslt" */
+#define PATTERN_WORDS		8
+
+enum backend {
+	BACKEND_ZRAM,
+	BACKEND_ZSWAP,
+};
+
+static const char * const backend_name[] = {
+	[BACKEND_ZRAM] = "zram",
+	[BACKEND_ZSWAP] = "zswap",
+};
+
+struct options {
+	unsigned long size_mb;
+	unsigned long nprocs;
+	unsigned long runs;
+	enum backend backend;
+	bool json;
+	bool floor;
+	unsigned long returned_timeout_ms;
+	const char *zram_dev;
+};
+
+static struct options opt = {
+	.size_mb = 256,
+	.nprocs = 1,
+	.runs = 1,
+	.backend = BACKEND_ZRAM,
+	.returned_timeout_ms = 10000,
+	.zram_dev = "zram0",
+};
+
+enum child_state {
+	CHILD_SETUP,		/* filling and paging out */
+	CHILD_READY,		/* swapped out, waiting for the start signal */
+	CHILD_NOSWAP,		/* too many pages stayed resident */
+	CHILD_ERROR,		/* a system call failed during setup */
+	CHILD_DONE,		/* munmap() has returned */
+};
+
+struct child_slot {
+	int state;
+	int err;
+	char what[32];
+	unsigned long npages;
+	unsigned long resident;
+	int munmap_err;
+	unsigned long long start_ns;
+	unsigned long long end_ns;
+};
+
+/* Lives in a MAP_SHARED anonymous mapping shared by parent and children. */
+struct shared {
+	int nreported;
+	int go;
+	int abort;
+	struct child_slot slot[];
+};
+
+struct run_result {
+	double munmap_ms;
+	double munmap_max_ms;
+	double returned_ms;	/* negative: not returned in time */
+	double floor_ms;	/* negative: not measured */
+	double swapped_pct;
+	long long grown;	/* backend growth before munmap(), bytes */
+	bool measured;		/* munmap() was timed */
+};
+
+static size_t page_size;
+static char counter_path[PATH_MAX];
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		ksft_exit_fail_perror("clock_gettime");
+	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void sleep_ns(unsigned long long ns)
+{
+	struct timespec ts = {
+		.tv_sec = ns / NSEC_PER_SEC,
+		.tv_nsec = ns % NSEC_PER_SEC,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static double ns_to_ms(unsigned long long ns)
+{
+	return (double)ns / NSEC_PER_MSEC;
+}
+
+static unsigned long long mix64(unsigned long long x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Page layout: the page index and a tag (run and process) in the first two
+ * words, then roughly 1/6 of the page of pseudo random words and a repeating
+ * 64 byte pattern for the rest.  Every page differs from all others, is never
+ * same-filled and compresses to about 1/5 of its size.
+ */
+static void fill_page(unsigned long long *p, unsigned long idx,
+		      unsigned long long tag)
+{
+	size_t nwords = page_size / sizeof(*p);
+	size_t nrandom = nwords * 5 / 32;
+	unsigned long long seed = mix64(idx ^ mix64(tag));
+	unsigned long long pat[PATTERN_WORDS];
+	size_t i;
+
+	p[0] = idx;
+	p[1] = tag;
+	for (i = 2; i < nrandom; i++)
+		p[i] = mix64(seed + i);
+	for (i = 0; i < PATTERN_WORDS; i++)
+		pat[i] = mix64(~seed + i) | 1;
+	for (i = nrandom; i < nwords; i++)
+		p[i] = pat[i % PATTERN_WORDS];
+}
+
+static int page_out(char *buf, size_t len)
+{
+	size_t off, chunk;
+
+	for (off = 0; off < len; off += chunk) {
+		chunk = len - off < PAGEOUT_CHUNK ? len - off : PAGEOUT_CHUNK;
+		if (madvise(buf + off, chunk, MADV_PAGEOUT))
+			return -1;
+	}
+	return 0;
+}
+
+static long count_resident(char *buf, size_t len, unsigned char *vec)
+{
+	size_t i, npages = len / page_size;
+	long resident = 0;
+
+	if (mincore(buf, len, vec))
+		return -1;
+	for (i = 0; i < npages; i++)
+		resident += vec[i] & 1;
+	return resident;
+}
+
+static int read_counter(unsigned long long *val)
+{
+	FILE *f;
+	int n;
+
+	f = fopen(counter_path, "r");
+	if (!f)
+		return -1;
+	if (opt.backend == BACKEND_ZRAM)
+		n = fscanf(f, "%*u %*u %llu", val);
+	else
+		n = fscanf(f, "%llu", val);
+	fclose(f);
+	if (n != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Number of active swap devices, listing them; -1 if /proc/swaps is missing. */
+static int count_swaps(void)
+{
+	char line[512], dev[256];
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return -1;
+	/* The first line is the header. */
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s", dev) != 1)
+			continue;
+		ksft_print_msg("swap device: %s\n", dev);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void check_environment(void)
+{
+	unsigned long long val;
+	char buf[8];
+	FILE *f;
+	int n;
+
+	n = count_swaps();
+	if (n < 0)
+		ksft_exit_skip("cannot read /proc/swaps: %s\n", strerror(errno));
+	if (!n)
+		ksft_exit_skip("no active swap device in /proc/swaps\n");
+
+	if (opt.backend == BACKEND_ZRAM)
+		snprintf(counter_path, sizeof(counter_path),
+			 "/sys/block/%s/mm_stat", opt.zram_dev);
+	else
+		snprintf(counter_path, sizeof(counter_path),
+			 "/sys/kernel/debug/zswap/pool_total_size");
+	if (read_counter(&val))
+		ksft_exit_skip("cannot read %s counter %s: %s\n",
+			       backend_name[opt.backend], counter_path,
+			       strerror(errno));
+
+	if (opt.backend == BACKEND_ZSWAP) {
+		f = fopen("/sys/module/zswap/parameters/enabled", "r");
+		if (f) {
+			if (fgets(buf, sizeof(buf), f) && buf[0] == 'N') {
+				fclose(f);
+				ksft_exit_skip("zswap is disabled\n");
+			}
+			fclose(f);
+		}
+	}
+}
+
+static void child_report(struct shared *sh, struct child_slot *slot,
+			 int state, const char *what)
+{
+	if (what) {
+		slot->err = errno;
+		snprintf(slot->what, sizeof(slot->what), "%s", what);
+	}
+	__atomic_store_n(&slot->state, state, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&sh->nreported, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
+ * Sleep until every child has finished its setup, then spin so that all
+ * children leave the barrier within a few cycles of the start signal.
+ * Returns false if the parent called the run off.
+ */
+static bool child_wait_go(struct shared *sh)
+{
+	while (__atomic_load_n(&sh->nreported, __ATOMIC_ACQUIRE) <
+	       (int)opt.nprocs) {
+		if (__atomic_load_n(&sh->abort, __ATOMIC_ACQUIRE))
+			return false;
+		sleep_ns(POLL_NS);
+	}
+	while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&sh->abort, __ATOMIC_RELAXED))
+			return false;
+	}
+	return true;
+}
+
+static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
+{
+	struct child_slot *slot = &sh->slot[idx];
+	size_t len = opt.size_mb * MIB;
+	unsigned long npages = len / page_size;
+	unsigned long long tag, t0, t1;
+	unsigned char *vec;
+	unsigned long i;
+	long resident;
+	char *buf;
+	int tries;
+
+	vec = malloc(npages);
+	if (!vec) {
+		child_report(sh, slot, CHILD_ERROR, "malloc");
+		return;
+	}
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		child_report(sh, slot, CHILD_ERROR, "mmap");
+		free(vec);
+		return;
+	}
+	/* Base pages only, so that every page gets its own swap entry. */
+	madvise(buf, len, MADV_NOHUGEPAGE);
+
+	tag = TAG_MAGIC | (unsigned long long)run << 12 | idx;
+	for (i = 0; i < npages; i++)
+		fill_page((unsigned long long *)(buf + i * page_size), i, tag);
+
+	for (tries = 0; ; tries++) {
+		if (page_out(buf, len)) {
+			child_report(sh, slot, CHILD_ERROR, "madvise(MADV_PAGEOUT)");
+			goto out_unmap;
+		}
+		resident = count_resident(buf, len, vec);
+		if (resident < 0) {
+			child_report(sh, slot, CHILD_ERROR, "mincore");
+			goto out_unmap;
+		}
+		if ((unsigned long)resident * 100 <= npages ||
+		    tries == PAGEOUT_RETRIES)
+			break;
+	}
+	free(vec);
+	vec = NULL;
+
+	slot->npages = npages;
+	slot->resident = resident;
+	if ((unsigned long)resident * 100 > npages) {
+		child_report(sh, slot, CHILD_NOSWAP, NULL);
+		goto out_unmap;
+	}
+	child_report(sh, slot, CHILD_READY, NULL);
+
+	if (!child_wait_go(sh))
+		goto out_unmap;
+
+	t0 = now_ns();
+	if (munmap(buf, len))
+		slot->munmap_err = errno ? errno : EINVAL;
+	t1 = now_ns();
+	slot->start_ns = t0;
+	slot->end_ns = t1;
+	__atomic_store_n(&slot->state, CHILD_DONE, __ATOMIC_RELEASE);
+	return;
+
+out_unmap:
+	free(vec);
+	munmap(buf, len);
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	pid_t ret;
+
+	do {
+		ret = waitpid(pid, status, 0);
+	} while (ret < 0 && errno == EINTR);
+	return ret == pid ? 0 : -1;
+}
+
+/* Kill (if asked to) and reap every child that has not been reaped yet. */
+static void reap_children(struct shared *sh, pid_t *pids, bool *reaped,
+			  unsigned int n, bool kill_them)
+{
+	unsigned int i;
+	int status;
+
+	__atomic_store_n(&sh->abort, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < n; i++) {
+		if (reaped[i] || pids[i] <= 0)
+			continue;
+		if (kill_them)
+			kill(pids[i], SIGKILL);
+		wait_child(pids[i], &status);
+		reaped[i] = true;
+	}
+}
+
+/*
+ * Wait until every child has reported the outcome of its setup. Returns the
+ * index of a child that died without reporting, or -1.
+ */
+static int wait_reported(struct shared *sh, pid_t *pids, bool *reaped,
+			 unsigned int n)
+{
+	unsigned int i;
+	int status;
+
+	while (__atomic_load_n(&sh->nreported, __ATOMIC_ACQUIRE) < (int)n) {
+		for (i = 0; i < n; i++) {
+			if (reaped[i] || waitpid(pids[i], &status, WNOHANG) != pids[i])
+				continue;
+			reaped[i] = true;
+			if (__atomic_load_n(&sh->slot[i].state, __ATOMIC_ACQUIRE) ==
+			    CHILD_SETUP)
+				return i;
+		}
+		sleep_ns(POLL_NS);
+	}
+	return -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int measure_floor(size_t len, double *ms)
+{
+	unsigned long long t0, t1;
+	size_t off;
+	char *buf;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return -1;
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	/* Read faults map the shared zero page. */
+	for (off = 0; off < len; off += page_size)
+		(void)__atomic_load_n(buf + off, __ATOMIC_RELAXED);
+	t0 = now_ns();
+	if (munmap(buf, len))
+		return -1;
+	t1 = now_ns();
+	*ms = ns_to_ms(t1 - t0);
+	return 0;
+}
+
+static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
+		    pid_t *pids, bool *reaped, double *times,
+		    struct run_result *res)
+{
+	unsigned long long len = (unsigned long long)opt.size_mb * MIB;
+	unsigned long long total = len * opt.nprocs;
+	unsigned long long slack = total / 100;
+	unsigned long long baseline, before, val, t_go, t_ret = 0, start;
+	unsigned long npages = 0, resident = 0;
+	unsigned int i, n = opt.nprocs;
+	bool returned = false;
+	int ret = KSFT_PASS;
+	int status, dead;
+	pid_t pid;
+
+	if (slack < MIN_SLACK)
+		slack = MIN_SLACK;
+	memset(sh, 0, shared_len);
+	memset(res, 0, sizeof(*res));
+	res->returned_ms = -1;
+	res->floor_ms = -1;
+
+	if (read_counter(&baseline)) {
+		ksft_print_msg("cannot read %s: %s\n", counter_path,
+			       strerror(errno));
+		return KSFT_FAIL;
+	}
+
+	for (i = 0; i < n; i++) {
+		pids[i] = 0;
+		reaped[i] = false;
+	}
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0) {
+			ksft_perror("fork");
+			reap_children(sh, pids, reaped, n, true);
+			return KSFT_FAIL;
+		}
+		if (!pid) {
+			pid_t parent = getppid();
+
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) ||
+			    getppid() != parent)
+				_exit(KSFT_FAIL);
+			child_main(sh, i, run);
+			_exit(KSFT_PASS);
+		}
+		pids[i] = pid;
+	}
+
+	dead = wait_reported(sh, pids, reaped, n);
+	if (dead >= 0) {
+		ksft_print_msg("child %d died during setup\n", dead);
+		reap_children(sh, pids, reaped, n, true);
+		return KSFT_FAIL;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct child_slot *slot = &sh->slot[i];
+
+		switch (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE)) {
+		case CHILD_ERROR:
+			ksft_print_msg("child %u: %s failed: %s\n", i,
+				       slot->what, strerror(slot->err));
+			ret = KSFT_FAIL;
+			break;
+		case CHILD_NOSWAP:
+			ksft_print_msg("child %u: %lu of %lu pages resident after %d retries\n",
+				       i, slot->resident, slot->npages,
+				       PAGEOUT_RETRIES);
+			if (ret == KSFT_PASS)
+				ret = KSFT_SKIP;
+			break;
+		default:
+			break;
+		}
+		npages += slot->npages;
+		resident += slot->resident;
+	}
+	if (npages)
+		res->swapped_pct = 100.0 * (npages - resident) / npages;
+	if (ret != KSFT_PASS) {
+		reap_children(sh, pids, reaped, n, false);
+		return ret;
+	}
+
+	if (read_counter(&before)) {
+		ksft_print_msg("cannot read %s: %s\n", counter_path,
+			       strerror(errno));
+		reap_children(sh, pids, reaped, n, false);
+		return KSFT_FAIL;
+	}
+	res->grown = (long long)(before - baseline);
+	if (before <= baseline + slack) {
+		ksft_print_msg("%s grew by only %lld KiB for %llu MiB swapped out\n",
+			       counter_path, res->grown / 1024, total / MIB);
+		ksft_print_msg("is swap really backed by %s?\n",
+			       backend_name[opt.backend]);
+		reap_children(sh, pids, reaped, n, false);
+		return KSFT_SKIP;
+	}
+
+	/* Let every child reach its spin loop, then release them all. */
+	sleep_ns(SETTLE_NS);
+	t_go = now_ns();
+	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
+
+	for (;;) {
+		if (read_counter(&val)) {
+			ksft_print_msg("cannot read %s: %s\n", counter_path,
+				       strerror(errno));
+			ret = KSFT_FAIL;
+			break;
+		}
+		if (val <= baseline + slack) {
+			t_ret = now_ns();
+			returned = true;
+			break;
+		}
+		if (now_ns() - t_go > opt.returned_timeout_ms * NSEC_PER_MSEC) {
+			ksft_print_msg("%s: %llu KiB not returned %lu ms after munmap()\n",
+				       counter_path, (val - baseline) / 1024,
+				       opt.returned_timeout_ms);
+			ret = KSFT_FAIL;
+			break;
+		}
+		sleep_ns(POLL_NS);
+	}
+
+	for (i = 0; i < n; i++) {
+		if (reaped[i])
+			continue;
+		if (wait_child(pids[i], &status)) {
+			ksft_perror("waitpid");
+			ret = KSFT_FAIL;
+			continue;
+		}
+		reaped[i] = true;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
+			ksft_print_msg("child %u exited abnormally (status 0x%x)\n",
+				       i, status);
+			ret = KSFT_FAIL;
+		}
+	}
+
+	start = ULLONG_MAX;
+	res->munmap_max_ms = 0;
+	for (i = 0; i < n; i++) {
+		struct child_slot *slot = &sh->slot[i];
+
+		if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != CHILD_DONE) {
+			ksft_print_msg("child %u did not get to munmap()\n", i);
+			ret = KSFT_FAIL;
+			times[i] = 0;
+			continue;
+		}
+		if (slot->munmap_err) {
+			ksft_print_msg("child %u: munmap failed: %s\n", i,
+				       strerror(slot->munmap_err));
+			ret = KSFT_FAIL;
+		}
+		times[i] = ns_to_ms(slot->end_ns - slot->start_ns);
+		if (times[i] > res->munmap_max_ms)
+			res->munmap_max_ms = times[i];
+		if (slot->start_ns < start)
+			start = slot->start_ns;
+		if (n > 1)
+			ksft_print_msg("run %u proc %u: munmap %.3f ms\n",
+				       run, i, times[i]);
+	}
+	qsort(times, n, sizeof(*times), cmp_double);
+	res->measured = true;
+	res->munmap_ms = n & 1 ? times[n / 2] :
+			 (times[n / 2 - 1] + times[n / 2]) / 2;
+	if (returned && start != ULLONG_MAX)
+		res->returned_ms = t_ret > start ? ns_to_ms(t_ret - start) : 0;
+
+	if (opt.floor && measure_floor(len, &res->floor_ms)) {
+		ksft_perror("floor measurement");
+		res->floor_ms = -1;
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static void print_ms_json(const char *key, double ms)
+{
+	if (ms < 0)
+		printf(",\"%s\":null", key);
+	else
+		printf(",\"%s\":%.3f", key, ms);
+}
+
+static void report_run(unsigned int run, const struct run_result *res)
+{
+	char returned[32], floor[32];
+
+	if (res->returned_ms < 0)
+		snprintf(returned, sizeof(returned), "not returned");
+	else
+		snprintf(returned, sizeof(returned), "returned after %.3f ms",
+			 res->returned_ms);
+	if (res->floor_ms < 0)
+		snprintf(floor, sizeof(floor), "n/a");
+	else
+		snprintf(floor, sizeof(floor), "%.3f ms", res->floor_ms);
+
+	ksft_print_msg("run %u: %s %lu MiB x%lu, swapped %.1f%%, +%lld KiB stored\n",
+		       run, backend_name[opt.backend], opt.size_mb, opt.nprocs,
+		       res->swapped_pct, res->grown / 1024);
+	ksft_print_msg("run %u: munmap %.3f ms (max %.3f ms), memory %s, floor %s\n",
+		       run, res->munmap_ms, res->munmap_max_ms, returned, floor);
+
+	if (!opt.json)
+		return;
+	printf("# JSON {\"backend\":\"%s\",\"size_mb\":%lu,\"nprocs\":%lu,\"run\":%u",
+	       backend_name[opt.backend], opt.size_mb, opt.nprocs, run);
+	print_ms_json("munmap_ms", res->munmap_ms);
+	print_ms_json("munmap_max_ms", res->munmap_max_ms);
+	print_ms_json("returned_ms", res->returned_ms);
+	print_ms_json("floor_ms", res->floor_ms);
+	printf(",\"swapped_pct\":%.1f}\n", res->swapped_pct);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [options]\n"
+		"Time munmap() of a swapped-out private anonymous VMA and wait for\n"
+		"the compressed swap backend to give the memory back.\n"
+		"\n"
+		"  -s, --size MIB               VMA size per process (default 256)\n"
+		"  -p, --procs N                processes unmapping at the same time (default 1)\n"
+		"  -r, --runs N                 repetitions (default 1)\n"
+		"  -b, --backend zram|zswap     backend whose memory counter is watched (default zram)\n"
+		"      --zram-dev zramN         zram device for the zram backend (default zram0)\n"
+		"  -j, --json                   print a '# JSON {...}' line per run\n"
+		"      --floor                  also time munmap() of a zero-page mapped VMA\n"
+		"      --returned-timeout-ms N  limit for the memory to be returned (default 10000)\n"
+		"  -h, --help                   show this help\n"
+		"\n"
+		"Needs an active swap device; skips (exit code %d) without one.\n",
+		prog, KSFT_SKIP);
+}
+
+static unsigned long parse_ulong(const char *prog, const char *name,
+				 const char *s, unsigned long min,
+				 unsigned long max)
+{
+	unsigned long val;
+	char *end;
+
+	errno = 0;
+	val = strtoul(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || val < min || val > max) {
+		fprintf(stderr, "%s: invalid %s '%s' (allowed %lu..%lu)\n",
+			prog, name, s, min, max);
+		exit(KSFT_FAIL);
+	}
+	return val;
+}
+
+enum {
+	OPT_FLOOR = 256,
+	OPT_RETURNED_TIMEOUT,
+	OPT_ZRAM_DEV,
+};
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "procs", required_argument, NULL, 'p' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "floor", no_argument, NULL, OPT_FLOOR },
+		{ "returned-timeout-ms", required_argument, NULL,
+		  OPT_RETURNED_TIMEOUT },
+		{ "zram-dev", required_argument, NULL, OPT_ZRAM_DEV },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = argv[0];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:p:r:b:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opt.size_mb = parse_ulong(prog, "size", optarg, 1,
+						  1UL << 20);
+			break;
+		case 'p':
+			opt.nprocs = parse_ulong(prog, "process count", optarg,
+						 1, MAX_PROCS);
+			break;
+		case 'r':
+			opt.runs = parse_ulong(prog, "run count", optarg, 1,
+					       1000000);
+			break;
+		case 'b':
+			if (!strcmp(optarg, "zram")) {
+				opt.backend = BACKEND_ZRAM;
+			} else if (!strcmp(optarg, "zswap")) {
+				opt.backend = BACKEND_ZSWAP;
+			} else {
+				fprintf(stderr, "%s: unknown backend '%s'\n",
+					prog, optarg);
+				exit(KSFT_FAIL);
+			}
+			break;
+		case 'j':
+			opt.json = true;
+			break;
+		case OPT_FLOOR:
+			opt.floor = true;
+			break;
+		case OPT_RETURNED_TIMEOUT:
+			opt.returned_timeout_ms =
+				parse_ulong(prog, "timeout", optarg, 1,
+					    24UL * 3600 * 1000);
+			break;
+		case OPT_ZRAM_DEV:
+			if (!*optarg || strchr(optarg, '/') ||
+			    strlen(optarg) > 64) {
+				fprintf(stderr, "%s: invalid zram device '%s'\n",
+					prog, optarg);
+				exit(KSFT_FAIL);
+			}
+			opt.zram_dev = optarg;
+			break;
+		case 'h':
+			usage(stdout, prog);
+			exit(KSFT_PASS);
+		default:
+			usage(stderr, prog);
+			exit(KSFT_FAIL);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		usage(stderr, prog);
+		exit(KSFT_FAIL);
+	}
+	if (opt.size_mb * MIB / MIB != opt.size_mb ||
+	    opt.size_mb * MIB * opt.nprocs / opt.nprocs != opt.size_mb * MIB) {
+		fprintf(stderr, "%s: %lu MiB x %lu is too large\n", prog,
+			opt.size_mb, opt.nprocs);
+		exit(KSFT_FAIL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct run_result res;
+	size_t shared_len;
+	struct shared *sh;
+	unsigned int run;
+	double *times;
+	bool *reaped;
+	pid_t *pids;
+	long psz;
+	int ret;
+
+	parse_args(argc, argv);
+
+	ksft_print_header();
+
+	psz = sysconf(_SC_PAGESIZE);
+	if (psz <= 0)
+		ksft_exit_fail_msg("cannot get the page size\n");
+	page_size = psz;
+
+	check_environment();
+
+	shared_len = sizeof(*sh) + opt.nprocs * sizeof(sh->slot[0]);
+	shared_len = (shared_len + page_size - 1) & ~(page_size - 1);
+	sh = mmap(NULL, shared_len, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		ksft_exit_fail_perror("mmap shared page");
+	pids = calloc(opt.nprocs, sizeof(*pids));
+	reaped = calloc(opt.nprocs, sizeof(*reaped));
+	times = calloc(opt.nprocs, sizeof(*times));
+	if (!pids || !reaped || !times)
+		ksft_exit_fail_msg("out of memory\n");
+
+	ksft_print_msg("backend %s (%s), %lu MiB x%lu, %lu run(s)\n",
+		       backend_name[opt.backend], counter_path, opt.size_mb,
+		       opt.nprocs, opt.runs);
+	ksft_set_plan(opt.runs);
+
+	for (run = 0; run < opt.runs; run++) {
+		ret = run_once(sh, shared_len, run, pids, reaped, times, &res);
+		if (res.measured)
+			report_run(run, &res);
+		ksft_test_result_report(ret, "munmap %luMiB x%lu run %u\n",
+					opt.size_mb, opt.nprocs, run);
+	}
+
+	free(times);
+	free(reaped);
+	free(pids);
+	munmap(sh, shared_len);
+
+	if (ksft_get_fail_cnt())
+		ksft_exit_fail();
+	if (!ksft_get_pass_cnt() && ksft_get_xskip_cnt()) {
+		ksft_print_cnts();
+		exit(KSFT_SKIP);
+	}
+	ksft_finished();
+}

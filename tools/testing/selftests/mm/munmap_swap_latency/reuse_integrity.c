@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data integrity across swap slot reuse.
+ *
+ * Every round maps a private anonymous VMA, fills each page with a pattern
+ * that depends on the page index, the round and a generation number, and
+ * pushes it out with MADV_PAGEOUT.  Half of the pages are then dropped,
+ * alternating between munmap() of sub-ranges (odd rounds) and
+ * MADV_DONTNEED (even rounds) on blocks of 1 to 32 pages, so that their swap slots get freed.  The
+ * dropped ranges are immediately mapped again, filled with the next
+ * generation and paged out too, so that they are likely to land in the slots
+ * that were just freed.  Finally every byte of every page is read back and
+ * compared with what was written.  This is meant to catch swap slots that
+ * are reused while still in use, e.g. with deferred slot freeing.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "kselftest.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT		21
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+#define MIB			(1024UL * 1024)
+#define PAGEOUT_CHUNK		(4 * MIB)
+#define PAGEOUT_RETRIES		3
+#define MAX_BLOCK_SHIFT		5
+#define MAX_REPORTED		5
+#define MAX_BLOCKS		32768
+#define TAG_MAGIC		0x73727569ULL	/* "srui" */
+#define PATTERN_WORDS		8
+#define GEN_OLD			0
+#define GEN_NEW			1
+
+struct options {
+	unsigned long size_mb;
+	unsigned long rounds;
+	bool json;
+};
+
+static struct options opt = {
+	.size_mb = 32,
+	.rounds = 20,
+};
+
+struct round_stats {
+	unsigned long verified;
+	unsigned long mismatches;
+	unsigned long replaced;
+	double swapped_pct;
+	double new_swapped_pct;
+};
+
+static size_t page_size;
+static size_t page_words;
+static unsigned char *mincore_vec;
+static unsigned long long *expected;
+
+static unsigned long long mix64(unsigned long long x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static unsigned long long make_tag(unsigned int round, unsigned int gen)
+{
+	return TAG_MAGIC << 32 | (unsigned long long)round << 8 | gen;
+}
+
+static unsigned long long page_csum(const unsigned long long *p)
+{
+	unsigned long long c = 0;
+	size_t i;
+
+	for (i = 0; i < page_words - 1; i++)
+		c = ((c << 7) | (c >> 57)) ^ p[i];
+	return mix64(c);
+}
+
+/*
+ * Page layout: page index and tag (round and generation) in the first two
+ * words, about 1/6 of the page of pseudo random words, a repeating 64 byte
+ * pattern and a checksum of all the other words in the last word.  The
+ * checksum tells a misplaced but intact page apart from a corrupted one.
+ */
+static void fill_page(unsigned long long *p, unsigned long idx,
+		      unsigned int round, unsigned int gen)
+{
+	unsigned long long tag = make_tag(round, gen);
+	unsigned long long seed = mix64(idx ^ mix64(tag));
+	size_t nrandom = page_words * 5 / 32;
+	unsigned long long pat[PATTERN_WORDS];
+	size_t i;
+
+	p[0] = idx;
+	p[1] = tag;
+	for (i = 2; i < nrandom; i++)
+		p[i] = mix64(seed + i);
+	for (i = 0; i < PATTERN_WORDS; i++)
+		pat[i] = mix64(~seed + i) | 1;
+	for (i = nrandom; i < page_words - 1; i++)
+		p[i] = pat[i % PATTERN_WORDS];
+	p[page_words - 1] = page_csum(p);
+}
+
+static int page_out(char *buf, size_t len)
+{
+	size_t off, chunk;
+
+	for (off = 0; off < len; off += chunk) {
+		chunk = len - off < PAGEOUT_CHUNK ? len - off : PAGEOUT_CHUNK;
+		if (madvise(buf + off, chunk, MADV_PAGEOUT))
+			return -1;
+	}
+	return 0;
+}
+
+/* Resident pages in [buf, buf + len); only pages selected by @want count. */
+static long count_resident(char *buf, size_t len,
+			   bool (*want)(unsigned long, unsigned long,
+					unsigned int),
+			   unsigned long block, unsigned int phase,
+			   unsigned long *considered)
+{
+	size_t i, npages = len / page_size;
+	long resident = 0;
+
+	if (mincore(buf, len, mincore_vec))
+		return -1;
+	*considered = 0;
+	for (i = 0; i < npages; i++) {
+		if (want && !want(i, block, phase))
+			continue;
+		(*considered)++;
+		resident += mincore_vec[i] & 1;
+	}
+	return resident;
+}
+
+/* Is page @idx in one of the blocks that get dropped and replaced? */
+static bool is_replaced(unsigned long idx, unsigned long block,
+			unsigned int phase)
+{
+	return ((idx / block) & 1) == phase;
+}
+
+/*
+ * Rounds come in pairs, one with munmap() and one with MADV_DONTNEED, going
+ * through block sizes of 1 to 32 pages (more for VMAs above 128 MiB) and,
+ * every six pairs, switching which half of the blocks gets replaced.
+ */
+static unsigned long round_block(unsigned int round)
+{
+	unsigned long block = 1UL << ((round / 2) % (MAX_BLOCK_SHIFT + 1));
+
+	/* Stay well below the default vm.max_map_count in munmap() rounds. */
+	while (opt.size_mb * MIB / page_size / block > MAX_BLOCKS)
+		block <<= 1;
+	return block;
+}
+
+static unsigned int round_phase(unsigned int round)
+{
+	return (round / 2 / (MAX_BLOCK_SHIFT + 1)) & 1;
+}
+
+static bool round_munmap(unsigned int round)
+{
+	return round & 1;
+}
+
+static void describe_page(unsigned int round, unsigned long idx,
+			  const unsigned long long *p)
+{
+	unsigned long long tag = p[1];
+	size_t i;
+
+	for (i = 0; i < page_words && !p[i]; i++)
+		;
+	if (i == page_words) {
+		ksft_print_msg("round %u: page %lu reads as all zeroes\n",
+			       round, idx);
+		return;
+	}
+	if (page_csum(p) == p[page_words - 1] && tag >> 32 == TAG_MAGIC) {
+		ksft_print_msg("round %u: page %lu holds intact page %llu of round %llu gen %llu\n",
+			       round, idx, p[0], (tag >> 8) & 0xffffff,
+			       tag & 0xff);
+		return;
+	}
+	ksft_print_msg("round %u: page %lu holds corrupted data\n", round, idx);
+}
+
+static void verify(char *buf, unsigned long npages, unsigned int round,
+		   unsigned long block, unsigned int phase,
+		   struct round_stats *st)
+{
+	const unsigned char *exp = (const unsigned char *)expected;
+	const unsigned char *act;
+	unsigned long i;
+	size_t b;
+
+	for (i = 0; i < npages; i++) {
+		act = (const unsigned char *)(buf + i * page_size);
+		fill_page(expected, i, round,
+			  is_replaced(i, block, phase) ? GEN_NEW : GEN_OLD);
+		st->verified++;
+		if (!memcmp(act, exp, page_size))
+			continue;
+		for (b = 0; b < page_size && act[b] == exp[b]; b++)
+			;
+		if (!st->mismatches) {
+			ksft_print_msg("round %u: first mismatch at offset 0x%lx\n",
+				       round, i * page_size + b);
+			ksft_print_msg("round %u: page %lu byte %zu: expected 0x%02x, got 0x%02x\n",
+				       round, i, b, exp[b], act[b]);
+		}
+		if (st->mismatches < MAX_REPORTED)
+			describe_page(round, i,
+				      (const unsigned long long *)act);
+		st->mismatches++;
+	}
+}
+
+static int run_round(unsigned int round, struct round_stats *st)
+{
+	unsigned long block = round_block(round);
+	bool use_munmap = round_munmap(round);
+	unsigned int phase = round_phase(round);
+	size_t len = opt.size_mb * MIB;
+	unsigned long npages = len / page_size;
+	unsigned long i, b, first, n, considered;
+	long resident;
+	char *buf, *addr, *p;
+	int tries;
+
+	memset(st, 0, sizeof(*st));
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		ksft_perror("mmap");
+		return KSFT_FAIL;
+	}
+	/* Base pages only, so that every page gets its own swap slot. */
+	madvise(buf, len, MADV_NOHUGEPAGE);
+
+	for (i = 0; i < npages; i++)
+		fill_page((unsigned long long *)(buf + i * page_size), i,
+			  round, GEN_OLD);
+
+	for (tries = 0; ; tries++) {
+		if (page_out(buf, len)) {
+			ksft_perror("madvise(MADV_PAGEOUT)");
+			goto fail;
+		}
+		resident = count_resident(buf, len, NULL, 0, 0, &considered);
+		if (resident < 0) {
+			ksft_perror("mincore");
+			goto fail;
+		}
+		if ((unsigned long)resident * 100 <= npages ||
+		    tries == PAGEOUT_RETRIES)
+			break;
+	}
+	st->swapped_pct = 100.0 * (npages - resident) / npages;
+	if ((unsigned long)resident * 100 > npages) {
+		ksft_print_msg("round %u: %ld of %lu pages still resident after %d retries\n",
+			       round, resident, npages, PAGEOUT_RETRIES);
+		munmap(buf, len);
+		return KSFT_SKIP;
+	}
+
+	/* Drop every other block, freeing the swap slots behind it. */
+	for (b = phase; b * block < npages; b += 2) {
+		first = b * block;
+		n = npages - first < block ? npages - first : block;
+		addr = buf + first * page_size;
+		if (use_munmap ? munmap(addr, n * page_size) :
+				 madvise(addr, n * page_size, MADV_DONTNEED)) {
+			ksft_perror(use_munmap ? "munmap" : "madvise(MADV_DONTNEED)");
+			goto fail;
+		}
+		st->replaced += n;
+	}
+
+	/* Put a new generation of data into the dropped blocks. */
+	for (b = phase; b * block < npages; b += 2) {
+		first = b * block;
+		n = npages - first < block ? npages - first : block;
+		addr = buf + first * page_size;
+		if (use_munmap) {
+			p = mmap(addr, n * page_size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				 -1, 0);
+			if (p == MAP_FAILED) {
+				ksft_perror("mmap(MAP_FIXED_NOREPLACE)");
+				goto fail;
+			}
+			if (p != addr) {
+				ksft_print_msg("round %u: remap of %p landed at %p\n",
+					       round, addr, p);
+				munmap(p, n * page_size);
+				goto fail;
+			}
+			madvise(addr, n * page_size, MADV_NOHUGEPAGE);
+		}
+		for (i = first; i < first + n; i++)
+			fill_page((unsigned long long *)(buf + i * page_size),
+				  i, round, GEN_NEW);
+	}
+
+	/* Page them out too, so that they reuse the slots just freed. */
+	if (page_out(buf, len)) {
+		ksft_perror("madvise(MADV_PAGEOUT)");
+		goto fail;
+	}
+	resident = count_resident(buf, len, is_replaced, block, phase,
+				  &considered);
+	if (resident < 0) {
+		ksft_perror("mincore");
+		goto fail;
+	}
+	if (considered)
+		st->new_swapped_pct = 100.0 * (considered - resident) /
+				      considered;
+
+	verify(buf, npages, round, block, phase, st);
+
+	ksft_print_msg("round %u: %s of %lu-page blocks, %lu pages replaced\n",
+		       round, use_munmap ? "munmap" : "MADV_DONTNEED", block,
+		       st->replaced);
+	ksft_print_msg("round %u: swapped out %.1f%% old, %.1f%% new, %lu verified, %lu bad\n",
+		       round, st->swapped_pct, st->new_swapped_pct,
+		       st->verified, st->mismatches);
+
+	if (munmap(buf, len)) {
+		ksft_perror("munmap");
+		return KSFT_FAIL;
+	}
+	return st->mismatches ? KSFT_FAIL : KSFT_PASS;
+
+fail:
+	munmap(buf, len);
+	return KSFT_FAIL;
+}
+
+static int count_swaps(void)
+{
+	char line[512], dev[256];
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return -1;
+	/* The first line is the header. */
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s", dev) != 1)
+			continue;
+		ksft_print_msg("swap device: %s\n", dev);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [options]\n"
+		"Check that data survives swap slots being freed and reused at once.\n"
+		"\n"
+		"  -s, --size MIB    VMA size (default 32)\n"
+		"  -r, --rounds N    number of rounds (default 20)\n"
+		"  -j, --json        print a '# JSON {...}' summary line\n"
+		"  -h, --help        show this help\n"
+		"\n"
+		"Needs an active swap device; skips (exit code %d) without one.\n",
+		prog, KSFT_SKIP);
+}
+
+static unsigned long parse_ulong(const char *prog, const char *name,
+				 const char *s, unsigned long min,
+				 unsigned long max)
+{
+	unsigned long val;
+	char *end;
+
+	errno = 0;
+	val = strtoul(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || val < min || val > max) {
+		fprintf(stderr, "%s: invalid %s '%s' (allowed %lu..%lu)\n",
+			prog, name, s, min, max);
+		exit(KSFT_FAIL);
+	}
+	return val;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = argv[0];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:r:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opt.size_mb = parse_ulong(prog, "size", optarg, 1,
+						  (~0UL >> 1) / MIB);
+			break;
+		case 'r':
+			/* The round number has 24 bits in the page tag. */
+			opt.rounds = parse_ulong(prog, "round count", optarg,
+						 1, 1UL << 24);
+			break;
+		case 'j':
+			opt.json = true;
+			break;
+		case 'h':
+			usage(stdout, prog);
+			exit(KSFT_PASS);
+		default:
+			usage(stderr, prog);
+			exit(KSFT_FAIL);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		usage(stderr, prog);
+		exit(KSFT_FAIL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long verified = 0, mismatches = 0, done = 0;
+	struct round_stats st;
+	unsigned int round;
+	long psz;
+	int ret, n;
+
+	parse_args(argc, argv);
+
+	ksft_print_header();
+
+	psz = sysconf(_SC_PAGESIZE);
+	if (psz <= 0)
+		ksft_exit_fail_msg("cannot get the page size\n");
+	page_size = psz;
+	page_words = page_size / sizeof(*expected);
+
+	n = count_swaps();
+	if (n < 0)
+		ksft_exit_skip("cannot read /proc/swaps: %s\n", strerror(errno));
+	if (!n)
+		ksft_exit_skip("no active swap device in /proc/swaps\n");
+
+	mincore_vec = malloc(opt.size_mb * MIB / page_size);
+	if (!mincore_vec)
+		ksft_exit_fail_msg("out of memory\n");
+	if (posix_memalign((void **)&expected, page_size, page_size))
+		ksft_exit_fail_msg("out of memory\n");
+
+	ksft_print_msg("%lu MiB, %lu round(s)\n", opt.size_mb, opt.rounds);
+	ksft_set_plan(opt.rounds);
+
+	for (round = 0; round < opt.rounds; round++) {
+		ret = run_round(round, &st);
+		if (ret != KSFT_SKIP)
+			done++;
+		verified += st.verified;
+		mismatches += st.mismatches;
+		ksft_test_result_report(ret, "reuse round %u (%s, %lu-page blocks)\n",
+					round,
+					round_munmap(round) ? "munmap" : "MADV_DONTNEED",
+					round_block(round));
+	}
+
+	if (opt.json)
+		printf("# JSON {\"rounds\":%lu,\"pages_verified\":%lu,\"mismatches\":%lu}\n",
+		       done, verified, mismatches);
+
+	free(expected);
+	free(mincore_vec);
+
+	if (ksft_get_fail_cnt())
+		ksft_exit_fail();
+	if (!ksft_get_pass_cnt() && ksft_get_xskip_cnt()) {
+		ksft_print_cnts();
+		exit(KSFT_SKIP);
+	}
+	ksft_finished();
+}
