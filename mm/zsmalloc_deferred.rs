@@ -21,17 +21,28 @@
 //! C API: `include/linux/zsmalloc.h`; design and tunables:
 //! `Documentation/mm/zsmalloc-deferred.rst`.
 
+#[path = "zsmalloc_deferred/batch.rs"]
 mod batch;
+#[path = "zsmalloc_deferred/debugfs.rs"]
 mod debugfs;
+#[path = "zsmalloc_deferred/drain.rs"]
 mod drain;
+#[path = "zsmalloc_deferred/hot_path.rs"]
 mod hot_path;
+#[path = "zsmalloc_deferred/instance.rs"]
 mod instance;
+#[path = "zsmalloc_deferred/percpu.rs"]
 mod percpu;
+#[path = "zsmalloc_deferred/pool.rs"]
 mod pool;
 #[cfg(CONFIG_ZSMALLOC_DEFERRED_FREE_KUNIT_TEST)]
+#[path = "zsmalloc_deferred/tests.rs"]
 mod tests;
 
 use instance::Deferred;
+
+/// Prefix of this file's `pr_*!` messages (what `module!` sets for modules).
+const __LOG_PREFIX: &[u8] = b"zs_deferred\0";
 use kernel::{bindings, error::from_err_ptr, prelude::*};
 
 /// Turns the C handle back into the instance.
@@ -60,7 +71,7 @@ pub unsafe extern "C" fn zs_deferred_create(
     capacity: c_ulong,
 ) -> *mut bindings::zs_deferred {
     if name.is_null() || ops.is_null() {
-        pr_warn!("zs_deferred: create without a name or ops\n");
+        pr_warn!("create without a name or ops\n");
         return err_ptr(EINVAL);
     }
     // SAFETY: `name` is a valid C string (caller).
@@ -68,7 +79,7 @@ pub unsafe extern "C" fn zs_deferred_create(
     // SAFETY: `ops` is valid (caller).
     let ops = unsafe { &*ops };
     let Some(drain) = ops.drain else {
-        pr_warn!("zs_deferred: {name:?}: no drain callback\n");
+        pr_warn!("{name:?}: no drain callback\n");
         return err_ptr(EINVAL);
     };
     match Deferred::create(name, ops.elem_size as usize, drain, priv_, capacity as usize) {
@@ -81,7 +92,7 @@ pub unsafe extern "C" fn zs_deferred_create(
 
 fn err_ptr(e: Error) -> *mut bindings::zs_deferred {
     // SAFETY: `ERR_PTR` only encodes the errno.
-    unsafe { bindings::ERR_PTR(e.to_errno().into()) }.cast()
+    unsafe { bindings::ERR_PTR(e.to_errno() as c_long) }.cast()
 }
 
 /// Queues one element; see `include/linux/zsmalloc.h`.

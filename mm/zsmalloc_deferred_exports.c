@@ -4,6 +4,7 @@
  * (mm/zsmalloc_deferred.rs) and declared in <linux/zsmalloc.h>, so that a
  * modular zram can use it.
  */
+#include <linux/atomic.h>
 #include <linux/export.h>
 #include <linux/zsmalloc.h>
 

@@ -18,10 +18,14 @@ ktap_run() {
 	shift
 	ktap_n=$((ktap_n + 1))
 	echo "ZSD: running $name: $*"
-	echo "    # Subtest: $name" >"$KTAP"
 	"$@" >/tmp/out.$$ 2>&1
 	rc=$?
-	sed 's/^/    /' /tmp/out.$$ >"$KTAP"
+	# The parser wants the version line first, then the subtest name.
+	{
+		echo "    KTAP version 1"
+		echo "    # Subtest: $name"
+		sed -e '/^K\?TAP version/d' -e 's/^/    /' /tmp/out.$$
+	} >"$KTAP"
 	grep '^# JSON ' /tmp/out.$$ >>/tmp/results.json
 	rm -f /tmp/out.$$
 	case $rc in
@@ -38,6 +42,7 @@ ktap_check() {
 	shift
 	ktap_n=$((ktap_n + 1))
 	if "$@" >/tmp/chk.$$ 2>&1; then
+		sed 's/^/# /' /tmp/chk.$$ >"$KTAP"
 		echo "ok $ktap_n $name" >"$KTAP"
 	else
 		sed 's/^/# /' /tmp/chk.$$ >"$KTAP"

@@ -70,12 +70,12 @@ fn root() -> *mut bindings::dentry {
         return r;
     }
     // SAFETY: Static name; a null parent means the debugfs root.
-    let mut new = unsafe { bindings::debugfs_create_dir(c"zs_deferred".as_ptr(), ptr::null_mut()) };
+    let mut new = unsafe { bindings::debugfs_create_dir(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
     // SAFETY: `IS_ERR` only looks at the value.
     if unsafe { bindings::IS_ERR(new.cast()) } {
         // Lost a race with another first instance: use its directory.
         // SAFETY: As above; the reference it takes is kept forever.
-        let found = unsafe { bindings::debugfs_lookup(c"zs_deferred".as_ptr(), ptr::null_mut()) };
+        let found = unsafe { bindings::debugfs_lookup(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
         if !found.is_null() {
             new = found;
         }
@@ -110,7 +110,7 @@ impl DebugfsDir {
                     *mode,
                     dir,
                     ptr::from_ref(slot).cast_mut().cast(),
-                    &FOPS,
+                    &FOPS.0,
                 )
             };
         }
@@ -125,14 +125,21 @@ impl DebugfsDir {
     }
 }
 
-static FOPS: bindings::file_operations = bindings::file_operations {
+/// The `file_operations` of every file: `simple_attr` with our get/set.
+struct Fops(bindings::file_operations);
+
+// SAFETY: The table is immutable; its only pointers are functions and a
+// null owner.
+unsafe impl Sync for Fops {}
+
+static FOPS: Fops = Fops(bindings::file_operations {
     open: Some(attr_open),
     release: Some(bindings::simple_attr_release),
     read: Some(bindings::debugfs_attr_read),
     write: Some(bindings::debugfs_attr_write),
     // SAFETY: All-zeroes is valid for the remaining fields (no callbacks).
     ..unsafe { core::mem::zeroed() }
-};
+});
 
 /// # Safety
 ///
@@ -152,7 +159,7 @@ unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings:
             file,
             if readable { Some(attr_get) } else { None },
             if writable { Some(attr_set) } else { None },
-            c"%llu\n".as_ptr(),
+            c"%llu\n".as_char_ptr(),
         )
     }
 }

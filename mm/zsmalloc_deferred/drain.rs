@@ -22,7 +22,7 @@ impl Deferred {
     /// Makes sure the drain worker runs soon.
     pub(crate) fn kick_drain(&self) {
         // SAFETY: `wq` and `drain_work` are valid (type invariant).
-        unsafe { bindings::queue_work_on(bindings::WORK_CPU_UNBOUND as i32, self.wq, self.drain_work.get()) };
+        unsafe { bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32, self.wq, self.drain_work.get()) };
     }
 
     /// Makes sure partial buffers are flushed within `idle_ms`. Only the
@@ -32,7 +32,7 @@ impl Deferred {
         let delay = unsafe { bindings::__msecs_to_jiffies(self.idle_ms.load(Relaxed)) };
         // SAFETY: `wq` and `idle_work` are valid (type invariant).
         unsafe {
-            bindings::queue_delayed_work_on(bindings::WORK_CPU_UNBOUND as i32, self.wq, self.idle_work.get(), delay)
+            bindings::queue_delayed_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32, self.wq, self.idle_work.get(), delay)
         };
     }
 

@@ -13,7 +13,6 @@ use crate::{
 };
 use kernel::{
     bindings,
-    prelude::*,
     sync::atomic::{Atomic, Relaxed},
 };
 

@@ -136,7 +136,7 @@ fn cpuhp_state() -> Result<i32> {
     let ret = unsafe {
         bindings::cpuhp_setup_state_multi(
             bindings::cpuhp_state_CPUHP_BP_PREPARE_DYN,
-            c"mm/zs_deferred:dead".as_ptr(),
+            c"mm/zs_deferred:dead".as_char_ptr(),
             None,
             Some(crate::drain::cpu_dead),
         )
@@ -192,18 +192,18 @@ impl Deferred {
         capacity: usize,
     ) -> Result<Pin<KBox<Self>>> {
         if elem_size != 4 && elem_size != 8 {
-            pr_warn!("zs_deferred: {name:?}: unsupported element size {elem_size} (4 or 8)\n");
+            pr_warn!("{name:?}: unsupported element size {elem_size} (4 or 8)\n");
             return Err(EINVAL);
         }
         if capacity == 0 {
-            pr_warn!("zs_deferred: {name:?}: zero capacity, no pool to size\n");
+            pr_warn!("{name:?}: zero capacity, no pool to size\n");
             return Err(EINVAL);
         }
         let cap = crate::batch::capacity(elem_size);
         let (pool_min, pool_max) = pool_bounds(capacity, cap);
         let state = cpuhp_state()?;
         let wq = alloc_wq(name, bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM)?;
-        let cpu_wq = match alloc_wq(name, bindings::wq_flags_WQ_MEM_RECLAIM) {
+        let cpu_wq = match alloc_wq(name, bindings::wq_flags_WQ_PERCPU | bindings::wq_flags_WQ_MEM_RECLAIM) {
             Ok(q) => q,
             Err(e) => {
                 // SAFETY: `wq` was just allocated and is unused.
@@ -237,7 +237,7 @@ impl Deferred {
                         slot,
                         Some(crate::drain::drain_work_fn),
                         false,
-                        c"zs_deferred_drain".as_ptr(),
+                        c"zs_deferred_drain".as_char_ptr(),
                         kernel::static_lock_class!().as_ptr(),
                     )
                 }
@@ -250,14 +250,14 @@ impl Deferred {
                         &raw mut (*slot).work,
                         Some(crate::drain::idle_work_fn),
                         false,
-                        c"zs_deferred_idle".as_ptr(),
+                        c"zs_deferred_idle".as_char_ptr(),
                         kernel::static_lock_class!().as_ptr(),
                     );
                     bindings::timer_init_key(
                         &raw mut (*slot).timer,
                         Some(bindings::delayed_work_timer_fn),
                         bindings::TIMER_IRQSAFE,
-                        c"zs_deferred_idle_timer".as_ptr(),
+                        c"zs_deferred_idle_timer".as_char_ptr(),
                         kernel::static_lock_class!().as_ptr(),
                     );
                 }
@@ -279,7 +279,7 @@ impl Deferred {
         d.init_cpu_flush();
         let added = d.pool.grow(pool_min, bindings::GFP_KERNEL);
         if added < pool_min {
-            pr_warn!("zs_deferred: {name:?}: cannot allocate a pool of {pool_min} pages\n");
+            pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
             Self::free(d);
             return Err(ENOMEM);
         }
@@ -308,7 +308,7 @@ impl Deferred {
                     &raw mut (*f).work,
                     Some(crate::drain::cpu_flush_fn),
                     false,
-                    c"zs_deferred_cpu_flush".as_ptr(),
+                    c"zs_deferred_cpu_flush".as_char_ptr(),
                     kernel::static_lock_class!().as_ptr(),
                 );
             }
@@ -374,11 +374,11 @@ impl Deferred {
 
 /// Allocates one of an instance's workqueues, named after it.
 fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> {
-    let kind = if flags & bindings::wq_flags_WQ_UNBOUND != 0 { c"drain" } else { c"cpu" };
+    let kind = if flags & bindings::wq_flags_WQ_UNBOUND != 0 { c"" } else { c"_cpu" };
     // SAFETY: The format takes two C strings, which we pass.
     let wq = unsafe {
         bindings::alloc_workqueue_noprof(
-            c"zs_deferred_%s_%s".as_ptr(),
+            c"zsd_%s%s".as_char_ptr(),
             flags,
             0,
             name.as_char_ptr(),

@@ -21,9 +21,10 @@ use kernel::{
 struct Recorder {
     elem_size: usize,
     /// Times each value (its low 32 bits) was drained.
-    seen: KVec<Atomic<u32>>,
-    /// Values pushed whose push returned false.
-    rejected: KVec<Atomic<u32>>,
+    seen: KVVec<Atomic<u32>>,
+    /// Values pushed at all, and those whose push returned false.
+    attempted: KVVec<Atomic<u32>>,
+    rejected: KVVec<Atomic<u32>>,
     /// Batches whose values were not strictly increasing.
     order_errors: Atomic<u32>,
     /// 8-byte elements whose high half was lost.
@@ -37,16 +38,19 @@ const TAG: u64 = 0x5a5a_0000_0000_0000;
 
 impl Recorder {
     fn new(elem_size: usize, nvalues: usize) -> Result<KBox<Self>> {
-        let mut seen = KVec::with_capacity(nvalues, GFP_KERNEL)?;
-        let mut rejected = KVec::with_capacity(nvalues, GFP_KERNEL)?;
+        let mut seen = KVVec::with_capacity(nvalues, GFP_KERNEL)?;
+        let mut attempted = KVVec::with_capacity(nvalues, GFP_KERNEL)?;
+        let mut rejected = KVVec::with_capacity(nvalues, GFP_KERNEL)?;
         for _ in 0..nvalues {
             seen.push(Atomic::new(0), GFP_KERNEL)?;
+            attempted.push(Atomic::new(0), GFP_KERNEL)?;
             rejected.push(Atomic::new(0), GFP_KERNEL)?;
         }
         Ok(KBox::new(
             Self {
                 elem_size,
                 seen,
+                attempted,
                 rejected,
                 order_errors: Atomic::new(0),
                 tag_errors: Atomic::new(0),
@@ -64,6 +68,7 @@ impl Recorder {
         } else {
             ptr_of(&wide)
         };
+        self.attempted[v as usize].add(1, Relaxed);
         // SAFETY: `elem` points to `elem_size` bytes on our stack.
         let ok = unsafe { d.push(elem) };
         if !ok {
@@ -72,12 +77,14 @@ impl Recorder {
         ok
     }
 
-    /// Values drained other than exactly once (or, if rejected, never).
+    /// Values below `upto` drained other than exactly once if accepted,
+    /// never if rejected or not pushed at all.
     fn delivery_errors(&self, upto: usize) -> usize {
         (0..upto)
             .filter(|&v| {
-                let want = if self.rejected[v].load(Relaxed) > 0 { 0 } else { 1 };
-                self.seen[v].load(Relaxed) != want
+                let accepted =
+                    self.attempted[v].load(Relaxed) == 1 && self.rejected[v].load(Relaxed) == 0;
+                self.seen[v].load(Relaxed) != u32::from(accepted)
             })
             .count()
     }
@@ -161,7 +168,7 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result {
                 &raw mut o.work,
                 Some(on_cpu_fn),
                 false,
-                c"zs_deferred_test".as_ptr(),
+                c"zs_deferred_test".as_char_ptr(),
                 kernel::static_lock_class!().as_ptr(),
             );
             bindings::queue_work_on(o.cpu as i32, bindings::system_percpu_wq, &raw mut o.work);
@@ -214,8 +221,9 @@ mod cases {
     /// full page queued.
     #[test]
     fn rotation_keeps_order() -> Result {
+        // A capacity whose pool starts with more than the 6 pages needed.
         let r = Recorder::new(4, 16 * 1024)?;
-        let d = instance(c"kunit_rotation", &r, 16 * 1024)?;
+        let d = instance(c"kunit_rotation", &r, 256 * 1024)?;
         let n = 5 * d.cap + 7;
         for v in 0..n {
             assert!(r.push(&d, v));
@@ -350,7 +358,7 @@ mod cases {
         };
         // SAFETY: Every pointer is null or valid; none of these can succeed.
         unsafe {
-            let n = c"kunit_bad".as_ptr();
+            let n = c"kunit_bad".as_char_ptr();
             assert!(is_einval(crate::zs_deferred_create(n, &ops, core::ptr::null_mut(), 64)));
             assert!(is_einval(crate::zs_deferred_create(n, core::ptr::null(), core::ptr::null_mut(), 64)));
             assert!(is_einval(crate::zs_deferred_create(n, &no_drain, core::ptr::null_mut(), 64)));

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zram slot freeing through the zsmalloc deferred-free core; see
+ * Documentation/mm/zsmalloc-deferred.rst.
+ *
+ * Why the pending mark is enough: the swap allocator only hands a slot out
+ * again after zram_slot_free_notify() for it has returned (both run under
+ * the swap cluster lock), so the mark is stored before the slot can be
+ * rewritten. Every write goes through slot_free() under the slot lock, which
+ * clears the mark; the drain takes the same lock and frees only marked
+ * slots. A reused slot is therefore never freed by a stale element, and an
+ * index pushed twice is freed once.
+ */
+#include <linux/blkdev.h>
+#include <linux/vmalloc.h>
+#include <linux/zsmalloc.h>
+
+#include "zram_deferred.h"
+
+static void zram_deferred_drain(void *priv, const void *elems, unsigned int nr)
+{
+	struct zram *zram = priv;
+	const u32 *index = elems;
+	unsigned int i;
+
+	/* notify_free is counted here: the hot path does no atomic update. */
+	atomic64_add(nr, &zram->stats.notify_free);
+	for (i = 0; i < nr; i++)
+		zram_slot_free_deferred(zram, index[i]);
+}
+
+static const struct zs_deferred_ops zram_deferred_ops = {
+	.elem_size = sizeof(u32),
+	.drain = zram_deferred_drain,
+};
+
+/*
+ * Called when the device gets its table. Failure is not fatal: the device
+ * then frees synchronously, as without CONFIG_ZSMALLOC_DEFERRED_FREE.
+ */
+void zram_deferred_init(struct zram *zram, unsigned long num_pages)
+{
+	struct zs_deferred *d;
+
+	if (num_pages > U32_MAX)
+		return;
+	zram->free_pending = vzalloc(num_pages);
+	if (!zram->free_pending)
+		goto fail;
+	d = zs_deferred_create(zram->disk->disk_name, &zram_deferred_ops, zram,
+			       num_pages);
+	if (IS_ERR(d)) {
+		vfree(zram->free_pending);
+		zram->free_pending = NULL;
+		goto fail;
+	}
+	zs_deferred_set_enabled(d, zram->deferred_free_on);
+	zram->deferred = d;
+	return;
+fail:
+	pr_warn("zram: %s: deferred free unavailable, freeing synchronously\n",
+		zram->disk->disk_name);
+}
+
+/* Drains every pending free; the table and pool must still exist. */
+void zram_deferred_fini(struct zram *zram)
+{
+	zs_deferred_destroy(zram->deferred);
+	zram->deferred = NULL;
+	vfree(zram->free_pending);
+	zram->free_pending = NULL;
+}
+
+/*
+ * The hot path. No lock and no atomic read-modify-write: a plain store marks
+ * the slot, the push copies the index into this CPU's buffer. Returns false
+ * when the caller must free synchronously.
+ */
+bool zram_deferred_notify(struct zram *zram, unsigned long index)
+{
+	u32 idx = index;
+
+	if (!zram->deferred)
+		return false;
+	WRITE_ONCE(zram->free_pending[index], 1);
+	if (zs_deferred_push(zram->deferred, &idx))
+		return true;
+	WRITE_ONCE(zram->free_pending[index], 0);
+	return false;
+}
+
+int zram_deferred_set(struct zram *zram, bool on)
+{
+	zram->deferred_free_on = on;
+	return zram->deferred ? zs_deferred_set_enabled(zram->deferred, on) : 0;
+}

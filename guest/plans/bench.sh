@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# 'make bench' plan. zsd.args (commas for spaces) selects the matrix, e.g.
+#   zsd.args=backends=zram,sizes=64:256,procs=1:2:3,runs=5,modes=sync:deferred
+# Each measurement prints one '# JSON {...}' line tagged with the kernel's
+# mode; modes of one cell are interleaved run by run within this boot.
+. /plans/ktap.sh
+. /plans/swap.sh
+
+backends=zram sizes=256 procs=1 runs=3 modes=default
+for kv in $ZSD_ARGS; do
+	eval "${kv%%=*}='$(echo "${kv#*=}" | tr ':' ' ')'"
+done
+
+# set_mode BACKEND MODE: the runtime switches of the patched kernel.
+# 'default' leaves the kernel as booted (the base kernel has no switch).
+set_mode() {
+	case $1 in
+	zram) f=/sys/block/zram0/deferred_free ;;
+	zswap) f=/sys/module/zswap/parameters/deferred_free ;;
+	esac
+	case $2 in
+	default) return 0 ;;
+	sync) v=0 ;;
+	deferred) v=1 ;;
+	handle) v=2 ;;
+	esac
+	[ -w "$f" ] && echo "$v" >"$f"
+}
+
+n=0
+for b in $backends; do for s in $sizes; do for p in $procs; do
+	n=$((n + 1))
+done; done; done
+ktap_begin "$n"
+for b in $backends; do
+	"${b}_swap_on" 3G || { echo "ZSD: cannot set up $b swap"; continue; }
+	for s in $sizes; do for p in $procs; do
+		ktap_n=$((ktap_n + 1))
+		ok=ok
+		echo "ZSD: bench $b ${s}MiB x$p ($runs runs, modes: $modes)"
+		for r in $(seq 1 "$runs"); do for m in $modes; do
+			set_mode "$b" "$m"
+			munmap_swap_latency -b "$b" -s "$s" -p "$p" -r 1 --floor -j \
+				>/tmp/run.out 2>&1 || { rc=$?; [ $rc -eq 4 ] || ok="not ok"; }
+			grep '^# JSON ' /tmp/run.out |
+				sed "s/^# JSON {/# JSON {\"mode\":\"$m\",\"kernel\":\"$(uname -r)\",/" >"$KTAP"
+			grep -E '^not ok|# SKIP|^# ' /tmp/run.out | grep -v JSON | head -5
+		done; done
+		echo "$ok $ktap_n bench_${b}_${s}mb_x$p" >"$KTAP"
+	done; done
+	set_mode "$b" deferred
+	"${b}_swap_off"
+done
+ktap_end

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh: build the base (pristine 7.3) and patched kernels with the same
+# config, boot them alternately (base, patched, base, patched, ...) under the
+# same QEMU settings, run the munmap matrix in each, then write
+# out/bench/{results.json,report.md} and print the tables.
+# QUICK=1: zram, 256 MiB x1 plus 64/256 MiB, 3 runs, one boot per kernel.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+out=$OUT/bench
+mkdir -p "$out"
+rm -rf "$out"/boot-*
+"$TOP/scripts/build.sh" base
+"$TOP/scripts/build.sh" patched
+"$TOP/scripts/initramfs.sh" patched >/dev/null
+
+if [ "${QUICK:-0}" = 1 ]; then
+	boots=${BOOTS:-1}
+	matrix="backends=zram,sizes=64:256,procs=1,runs=3"
+	matrix_mp="backends=zram,sizes=256,procs=1,runs=3"
+else
+	boots=${BOOTS:-2}
+	matrix="backends=zram:zswap,sizes=64:128:192:256:512:1024,procs=1,runs=5"
+	matrix_mp="backends=zram:zswap,sizes=256,procs=2:3,runs=5"
+fi
+# The patched kernel interleaves its switch off/on in one boot; the base
+# kernel has no switch.
+modes_patched=${MODES:-sync:deferred}
+
+for i in $(seq 1 "$boots"); do
+	for k in base patched; do
+		m=default
+		[ $k = patched ] && m=$modes_patched
+		for part in single multi; do
+			args=$matrix
+			[ $part = multi ] && args=$matrix_mp
+			[ "${QUICK:-0}" = 1 ] && [ $part = multi ] && continue
+			log "bench boot $i/$boots: $k kernel, $part ($args,modes=$m)"
+			"$TOP/scripts/boot.sh" "$k" bench "$out/boot-$i-$k-$part" \
+				"${BENCH_TIMEOUT:-3000}" "zsd.args=$args,modes=$m"
+			grep -h '^ZSD: bench' "$out/boot-$i-$k-$part/console.log" | sed 's/^/    /' >&2 || true
+		done
+	done
+done
+python3 "$TOP/scripts/bench_report.py" "$out" "$(cat "$BUILD/base-version")" "$ARCH"

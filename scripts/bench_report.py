@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Aggregate the '# JSON' measurements of 'make bench' boots.
+
+Rows are keyed by (backend, size, nprocs). 'base' is the pristine kernel,
+'patched' the patched kernel with deferred free on, 'sync' the patched
+kernel with the switch off (same boot as 'patched'). Medians with min/max.
+"""
+import datetime
+import glob
+import json
+import os
+import statistics
+import sys
+
+
+def load(outdir):
+    rows = []
+    for log in sorted(glob.glob(os.path.join(outdir, 'boot-*', 'ktap.log'))):
+        kernel = os.path.basename(os.path.dirname(log)).split('-')[2]
+        with open(log, encoding='utf-8', errors='replace') as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith('# JSON '):
+                    m = json.loads(line[len('# JSON '):])
+                    m['variant'] = kernel
+                    rows.append(m)
+    return rows
+
+
+def stats(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None, None, None
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def cell(rows, backend, size, nprocs, variant, mode, key='munmap_ms'):
+    return [r.get(key) for r in rows if r['backend'] == backend and r['size_mb'] == size
+            and r['nprocs'] == nprocs and r['variant'] == variant and r['mode'] == mode]
+
+
+def fmt(v):
+    return '-' if v is None else f'{v:.2f}ms'
+
+
+def main():
+    outdir, version, arch = sys.argv[1], sys.argv[2], sys.argv[3]
+    rows = load(outdir)
+    keys = sorted({(r['backend'], r['size_mb'], r['nprocs']) for r in rows})
+    results = []
+    for backend, size, nprocs in keys:
+        base = stats(cell(rows, backend, size, nprocs, 'base', 'default'))
+        modes = {r['mode'] for r in rows if r['variant'] == 'patched'}
+        pmode = 'deferred' if 'deferred' in modes else 'default'
+        pat = stats(cell(rows, backend, size, nprocs, 'patched', pmode))
+        off = stats(cell(rows, backend, size, nprocs, 'patched', 'sync'))
+        floor = stats(cell(rows, backend, size, nprocs, 'patched', pmode, 'floor_ms') +
+                      cell(rows, backend, size, nprocs, 'base', 'default', 'floor_ms'))
+        ret = stats(cell(rows, backend, size, nprocs, 'patched', pmode, 'returned_ms'))
+        test = {('zram', True): 1, ('zram', False): 2, ('zswap', True): 3,
+                ('zswap', False): 4}[(backend, size == 256)]
+        if nprocs > 1:
+            test = 1 if backend == 'zram' else 3
+        results.append({
+            'test': test, 'backend': backend, 'mode': 'single' if nprocs == 1 else f'multi {nprocs}p',
+            'size_mb': size, 'nprocs': nprocs,
+            'base_ms': base[0], 'base_min_ms': base[1], 'base_max_ms': base[2],
+            'patched_ms': pat[0], 'patched_min_ms': pat[1], 'patched_max_ms': pat[2],
+            'speedup': (base[0] / pat[0]) if base[0] and pat[0] else None,
+            'switch_off_ms': off[0], 'switch_off_min_ms': off[1], 'switch_off_max_ms': off[2],
+            'same_boot_speedup': (off[0] / pat[0]) if off[0] and pat[0] else None,
+            'floor_ms': floor[0], 'returned_ms': ret[0],
+            'runs_base': len([v for v in cell(rows, backend, size, nprocs, 'base', 'default') if v is not None]),
+            'runs_patched': len([v for v in cell(rows, backend, size, nprocs, 'patched', pmode) if v is not None]),
+        })
+    meta = {'kernel': version, 'arch': arch, 'qemu_accel': 'tcg,thread=multi',
+            'guest': 'QEMU TCG, 2 vCPUs, 3 GiB', 'date': datetime.date.today().isoformat()}
+    with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
+        json.dump({'meta': meta, 'rows': results}, f, indent=1)
+
+    lines = [f"Guest: {meta['guest']} ({arch}, {version}); medians [min-max] over "
+             "all runs; TCG times are not comparable with hardware, speedups are.", '']
+    for backend in ('zram', 'zswap'):
+        mine = [r for r in results if r['backend'] == backend]
+        if not mine:
+            continue
+        lines.append(f'{backend}: munmap latency, 256MB, by processes')
+        lines.append(f"{'mode':<10} {'Base':>10} {'Patched':>10} {'Speedup':>8} {'SwitchOff':>10} "
+                     f"{'SameBoot':>8} {'Floor':>9} {'Returned':>9}")
+        for r in mine:
+            if r['size_mb'] != 256:
+                continue
+            lines.append(row(r['mode'], r))
+        lines.append('')
+        lines.append(f'{backend}: munmap latency by size, single process')
+        lines.append(f"{'Size':<10} {'Base':>10} {'Patched':>10} {'Speedup':>8} {'SwitchOff':>10} "
+                     f"{'SameBoot':>8} {'Floor':>9} {'Returned':>9}")
+        for r in mine:
+            if r['nprocs'] == 1:
+                lines.append(row(f"{r['size_mb']}MB", r))
+        lines.append('')
+    text = '\n'.join(lines)
+    print(text)
+    with open(os.path.join(outdir, 'report.md'), 'w', encoding='utf-8') as f:
+        f.write('# munmap latency of swap-filled VMAs\n\n```\n' + text + '\n```\n')
+
+
+def row(label, r):
+    sp = '-' if r['speedup'] is None else f"{r['speedup']:.2f}x"
+    sb = '-' if r['same_boot_speedup'] is None else f"{r['same_boot_speedup']:.2f}x"
+    return (f"{label:<10} {fmt(r['base_ms']):>10} {fmt(r['patched_ms']):>10} {sp:>8} "
+            f"{fmt(r['switch_off_ms']):>10} {sb:>8} {fmt(r['floor_ms']):>9} {fmt(r['returned_ms']):>9}")
+
+
+if __name__ == '__main__':
+    main()
