@@ -82,7 +82,13 @@ pub unsafe extern "C" fn zs_deferred_create(
         pr_warn!("{name:?}: no drain callback\n");
         return err_ptr(EINVAL);
     };
-    match Deferred::create(name, ops.elem_size as usize, drain, priv_, capacity as usize) {
+    match Deferred::create(
+        name,
+        ops.elem_size as usize,
+        drain,
+        priv_,
+        capacity as usize,
+    ) {
         // SAFETY: Ownership goes to C until `zs_deferred_destroy`; the
         // instance is never moved out of its box.
         Ok(d) => KBox::into_raw(unsafe { Pin::into_inner_unchecked(d) }).cast(),
@@ -102,7 +108,10 @@ fn err_ptr(e: Error) -> *mut bindings::zs_deferred {
 /// `d` is a live instance; `elem` points to its `elem_size` bytes. Process
 /// context, not concurrent with [`zs_deferred_destroy`].
 #[export]
-pub unsafe extern "C" fn zs_deferred_push(d: *mut bindings::zs_deferred, elem: *const c_void) -> bool {
+pub unsafe extern "C" fn zs_deferred_push(
+    d: *mut bindings::zs_deferred,
+    elem: *const c_void,
+) -> bool {
     // SAFETY: Both pointers are valid (caller).
     unsafe { instance(d).push(elem.cast()) }
 }
@@ -144,7 +153,11 @@ pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
 #[export]
 pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, on: bool) -> c_int {
     // SAFETY: `d` is live (caller).
-    match debugfs::write(unsafe { instance(d) }, debugfs::Attr::Enabled, u64::from(on)) {
+    match debugfs::write(
+        unsafe { instance(d) },
+        debugfs::Attr::Enabled,
+        u64::from(on),
+    ) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

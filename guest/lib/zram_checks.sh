@@ -5,7 +5,7 @@
 ZD=/sys/kernel/debug/zs_deferred
 
 # mm_stat fields 1-3: orig_data_size compr_data_size mem_used_total.
-mm3() { cut -d' ' -f1-3 "/sys/block/$1/mm_stat" | tr -s ' '; }
+mm3() { awk '{print $1, $2, $3}' "/sys/block/$1/mm_stat"; }
 
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
 
@@ -33,8 +33,8 @@ check_no_leak() {	# $1: device, rest: command
 	"$@" >/tmp/leak.out 2>&1 || { tail -5 /tmp/leak.out; return 1; }
 	zflush "$dev"
 	after=$(mm3 "$dev")
-	echo "mm_stat before: $before after: $after"
-	[ "$before" = "$after" ]
+	echo "mm_stat orig compr used before: $before after: $after"
+	[ -n "$before" ] && [ "$before" = "$after" ]
 }
 
 # Toggle the switch while a workload frees: nothing lost, no leak.

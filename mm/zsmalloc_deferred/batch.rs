@@ -8,7 +8,11 @@
 //! are linked through the header, so queuing a full buffer allocates nothing.
 
 use core::ptr;
-use kernel::{bindings, prelude::*, sync::atomic::{Acquire, Atomic, Relaxed, Release}};
+use kernel::{
+    bindings,
+    prelude::*,
+    sync::atomic::{Acquire, Atomic, Relaxed, Release},
+};
 
 /// Header at the start of every buffer page.
 #[repr(C, align(16))]
@@ -35,7 +39,12 @@ impl Batch {
         let b = addr as *mut Batch;
         if !b.is_null() {
             // SAFETY: `b` is a fresh, exclusively owned page.
-            unsafe { b.write(Batch { next: ptr::null_mut(), nr: 0 }) };
+            unsafe {
+                b.write(Batch {
+                    next: ptr::null_mut(),
+                    nr: 0,
+                })
+            };
         }
         b
     }
@@ -66,7 +75,9 @@ pub(crate) struct FullList {
 
 impl FullList {
     pub(crate) const fn new() -> Self {
-        Self { head: Atomic::new(ptr::null_mut()) }
+        Self {
+            head: Atomic::new(ptr::null_mut()),
+        }
     }
 
     /// Adds `b`; callable with preemption disabled.
@@ -119,7 +130,11 @@ unsafe impl Send for BatchQueue {}
 
 impl BatchQueue {
     pub(crate) const fn new() -> Self {
-        Self { head: ptr::null_mut(), tail: ptr::null_mut(), len: 0 }
+        Self {
+            head: ptr::null_mut(),
+            tail: ptr::null_mut(),
+            len: 0,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

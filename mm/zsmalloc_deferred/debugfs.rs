@@ -70,12 +70,14 @@ fn root() -> *mut bindings::dentry {
         return r;
     }
     // SAFETY: Static name; a null parent means the debugfs root.
-    let mut new = unsafe { bindings::debugfs_create_dir(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
+    let mut new =
+        unsafe { bindings::debugfs_create_dir(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
     // SAFETY: `IS_ERR` only looks at the value.
     if unsafe { bindings::IS_ERR(new.cast()) } {
         // Lost a race with another first instance: use its directory.
         // SAFETY: As above; the reference it takes is kept forever.
-        let found = unsafe { bindings::debugfs_lookup(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
+        let found =
+            unsafe { bindings::debugfs_lookup(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
         if !found.is_null() {
             new = found;
         }
@@ -90,7 +92,10 @@ impl DebugfsDir {
     pub(crate) fn empty() -> Self {
         Self {
             dir: Atomic::new(ptr::null_mut()),
-            slots: ATTRS.map(|(_, _, attr)| Slot { owner: Atomic::new(ptr::null()), attr }),
+            slots: ATTRS.map(|(_, _, attr)| Slot {
+                owner: Atomic::new(ptr::null()),
+                attr,
+            }),
         }
     }
 
@@ -217,7 +222,13 @@ pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
 
 /// Sets `attr` to `val`, or returns `EINVAL` and changes nothing.
 pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
-    let in_range = |lo: u64, hi: u64| if (lo..=hi).contains(&val) { Ok(()) } else { Err(EINVAL) };
+    let in_range = |lo: u64, hi: u64| {
+        if (lo..=hi).contains(&val) {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    };
     match attr {
         Attr::Enabled => {
             in_range(0, 1)?;
@@ -232,7 +243,10 @@ pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
             d.pool.min.store(val as usize, Relaxed);
         }
         Attr::PoolMax => {
-            in_range(d.pool.min.load(Relaxed) as u64, crate::instance::pool_ram_bound() as u64)?;
+            in_range(
+                d.pool.min.load(Relaxed) as u64,
+                crate::instance::pool_ram_bound() as u64,
+            )?;
             d.pool.max.store(val as usize, Relaxed);
         }
         Attr::Flush => {

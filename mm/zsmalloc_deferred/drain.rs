@@ -22,7 +22,13 @@ impl Deferred {
     /// Makes sure the drain worker runs soon.
     pub(crate) fn kick_drain(&self) {
         // SAFETY: `wq` and `drain_work` are valid (type invariant).
-        unsafe { bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32, self.wq, self.drain_work.get()) };
+        unsafe {
+            bindings::queue_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                self.wq,
+                self.drain_work.get(),
+            )
+        };
     }
 
     /// Makes sure partial buffers are flushed within `idle_ms`. Only the
@@ -32,7 +38,12 @@ impl Deferred {
         let delay = unsafe { bindings::__msecs_to_jiffies(self.idle_ms.load(Relaxed)) };
         // SAFETY: `wq` and `idle_work` are valid (type invariant).
         unsafe {
-            bindings::queue_delayed_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32, self.wq, self.idle_work.get(), delay)
+            bindings::queue_delayed_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                self.wq,
+                self.idle_work.get(),
+                delay,
+            )
         };
     }
 
@@ -81,7 +92,11 @@ impl Deferred {
                 // SAFETY: `cpu_wq` and the item are valid (type invariant);
                 // the CPU stays online until `cpus_read_unlock()`.
                 unsafe {
-                    bindings::queue_work_on(cpu as i32, self.cpu_wq, &raw mut (*self.cpu_flush.remote(cpu)).work)
+                    bindings::queue_work_on(
+                        cpu as i32,
+                        self.cpu_wq,
+                        &raw mut (*self.cpu_flush.remote(cpu)).work,
+                    )
                 };
             } else {
                 // SAFETY: `cpu` is offline and hotplug is excluded, so no one
@@ -129,7 +144,13 @@ impl Deferred {
 pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) {
     // SAFETY: `work` is the `drain_work` field of a live `Deferred`: destroy
     // cancels it before freeing.
-    let d = unsafe { &*container_of!(work.cast::<kernel::types::Opaque<bindings::work_struct>>(), Deferred, drain_work) };
+    let d = unsafe {
+        &*container_of!(
+            work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
+            Deferred,
+            drain_work
+        )
+    };
     d.drain_some();
 }
 
@@ -143,7 +164,11 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
     // SAFETY: `work` is embedded in `idle_work` (a `delayed_work` whose first
     // field is the `work_struct`) of a live `Deferred`.
     let d = unsafe {
-        &*container_of!(work.cast::<kernel::types::Opaque<bindings::delayed_work>>(), Deferred, idle_work)
+        &*container_of!(
+            work.cast::<kernel::types::Opaque<bindings::delayed_work>>(),
+            Deferred,
+            idle_work
+        )
     };
     d.flush_cpus();
     d.drain_some();
@@ -178,7 +203,13 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
 pub(crate) unsafe extern "C" fn cpu_dead(cpu: c_uint, node: *mut bindings::hlist_node) -> c_int {
     // SAFETY: `node` is the `cpuhp_node` of a live `Deferred`: destroy
     // removes it before freeing.
-    let d = unsafe { &*container_of!(node.cast::<kernel::types::Opaque<bindings::hlist_node>>(), Deferred, cpuhp_node) };
+    let d = unsafe {
+        &*container_of!(
+            node.cast::<kernel::types::Opaque<bindings::hlist_node>>(),
+            Deferred,
+            cpuhp_node
+        )
+    };
     // SAFETY: `cpu` is dead and we run under the hotplug lock.
     d.take_offline(unsafe { &mut *d.bufs.remote(cpu) });
     d.kick_drain();

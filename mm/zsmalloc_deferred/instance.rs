@@ -202,8 +202,14 @@ impl Deferred {
         let cap = crate::batch::capacity(elem_size);
         let (pool_min, pool_max) = pool_bounds(capacity, cap);
         let state = cpuhp_state()?;
-        let wq = alloc_wq(name, bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM)?;
-        let cpu_wq = match alloc_wq(name, bindings::wq_flags_WQ_PERCPU | bindings::wq_flags_WQ_MEM_RECLAIM) {
+        let wq = alloc_wq(
+            name,
+            bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM,
+        )?;
+        let cpu_wq = match alloc_wq(
+            name,
+            bindings::wq_flags_WQ_PERCPU | bindings::wq_flags_WQ_MEM_RECLAIM,
+        ) {
             Ok(q) => q,
             Err(e) => {
                 // SAFETY: `wq` was just allocated and is unused.
@@ -286,7 +292,10 @@ impl Deferred {
         // SAFETY: `cpuhp_node` lives as long as the instance; it is removed
         // in `destroy` before the instance is freed.
         let ret = unsafe {
-            bindings::cpuhp_state_add_instance_nocalls(state as bindings::cpuhp_state, d.cpuhp_node.get())
+            bindings::cpuhp_state_add_instance_nocalls(
+                state as bindings::cpuhp_state,
+                d.cpuhp_node.get(),
+            )
         };
         if ret < 0 {
             Self::free(d);
@@ -322,7 +331,10 @@ impl Deferred {
         let state = CPUHP_STATE.load(Acquire);
         // SAFETY: The node was added in `create` with this state.
         unsafe {
-            bindings::cpuhp_state_remove_instance_nocalls(state as bindings::cpuhp_state, d.cpuhp_node.get())
+            bindings::cpuhp_state_remove_instance_nocalls(
+                state as bindings::cpuhp_state,
+                d.cpuhp_node.get(),
+            )
         };
         // SAFETY: The delayed work was initialised in `create`.
         unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
@@ -374,7 +386,11 @@ impl Deferred {
 
 /// Allocates one of an instance's workqueues, named after it.
 fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> {
-    let kind = if flags & bindings::wq_flags_WQ_UNBOUND != 0 { c"" } else { c"_cpu" };
+    let kind = if flags & bindings::wq_flags_WQ_UNBOUND != 0 {
+        c""
+    } else {
+        c"_cpu"
+    };
     // SAFETY: The format takes two C strings, which we pass.
     let wq = unsafe {
         bindings::alloc_workqueue_noprof(

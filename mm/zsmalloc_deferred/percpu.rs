@@ -56,7 +56,12 @@ impl<T: Zeroable> PerCpu<T> {
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: A plain allocation; per-CPU memory is always zeroed.
         let p = unsafe {
-            bindings::pcpu_alloc_noprof(size_of::<T>(), align_of::<T>(), false, bindings::GFP_KERNEL)
+            bindings::pcpu_alloc_noprof(
+                size_of::<T>(),
+                align_of::<T>(),
+                false,
+                bindings::GFP_KERNEL,
+            )
         };
         let ptr = NonNull::new(p.cast::<T>()).ok_or(ENOMEM)?;
         // INVARIANT: `pcpu_alloc_noprof()` returned zeroed memory for a `T`.
@@ -105,7 +110,8 @@ pub(crate) fn for_each_possible_cpu(mut f: impl FnMut(u32)) {
     let nr = unsafe { bindings::nr_cpu_ids };
     for cpu in 0..nr {
         // SAFETY: `__cpu_possible_mask` is a valid, static cpumask.
-        if unsafe { bindings::cpumask_test_cpu(cpu as i32, &raw mut bindings::__cpu_possible_mask) } {
+        if unsafe { bindings::cpumask_test_cpu(cpu as i32, &raw mut bindings::__cpu_possible_mask) }
+        {
             f(cpu);
         }
     }

@@ -73,7 +73,11 @@ impl PagePool {
     /// Takes a free page; null when the pool is empty. Never allocates.
     #[inline]
     pub(crate) fn take(&self) -> *mut Batch {
-        self.pages.lock().free.pop_front().unwrap_or(core::ptr::null_mut())
+        self.pages
+            .lock()
+            .free
+            .pop_front()
+            .unwrap_or(core::ptr::null_mut())
     }
 
     /// Returns a page; frees it instead when the pool is above `max`

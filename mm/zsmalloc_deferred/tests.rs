@@ -130,7 +130,13 @@ unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint
 }
 
 fn instance(name: &CStr, r: &Recorder, capacity: usize) -> Result<Pin<KBox<Deferred>>> {
-    Deferred::create(name, r.elem_size, record, ptr_of(r).cast_mut().cast(), capacity)
+    Deferred::create(
+        name,
+        r.elem_size,
+        record,
+        ptr_of(r).cast_mut().cast(),
+        capacity,
+    )
 }
 
 /// A work item that runs a closure on one CPU (in its bound kworker).
@@ -350,19 +356,47 @@ mod cases {
     /// Bad arguments fail with an error pointer, never a crash.
     #[test]
     fn create_rejects_bad_input() {
-        let ops = bindings::zs_deferred_ops { elem_size: 3, drain: Some(record) };
-        let no_drain = bindings::zs_deferred_ops { elem_size: 4, drain: None };
-        let good = bindings::zs_deferred_ops { elem_size: 4, drain: Some(record) };
-        let is_einval = |p: *mut bindings::zs_deferred| {
-            kernel::error::from_err_ptr(p).err() == Some(EINVAL)
+        let ops = bindings::zs_deferred_ops {
+            elem_size: 3,
+            drain: Some(record),
         };
+        let no_drain = bindings::zs_deferred_ops {
+            elem_size: 4,
+            drain: None,
+        };
+        let good = bindings::zs_deferred_ops {
+            elem_size: 4,
+            drain: Some(record),
+        };
+        let is_einval =
+            |p: *mut bindings::zs_deferred| kernel::error::from_err_ptr(p).err() == Some(EINVAL);
         // SAFETY: Every pointer is null or valid; none of these can succeed.
         unsafe {
             let n = c"kunit_bad".as_char_ptr();
-            assert!(is_einval(crate::zs_deferred_create(n, &ops, core::ptr::null_mut(), 64)));
-            assert!(is_einval(crate::zs_deferred_create(n, core::ptr::null(), core::ptr::null_mut(), 64)));
-            assert!(is_einval(crate::zs_deferred_create(n, &no_drain, core::ptr::null_mut(), 64)));
-            assert!(is_einval(crate::zs_deferred_create(n, &good, core::ptr::null_mut(), 0)));
+            assert!(is_einval(crate::zs_deferred_create(
+                n,
+                &ops,
+                core::ptr::null_mut(),
+                64
+            )));
+            assert!(is_einval(crate::zs_deferred_create(
+                n,
+                core::ptr::null(),
+                core::ptr::null_mut(),
+                64
+            )));
+            assert!(is_einval(crate::zs_deferred_create(
+                n,
+                &no_drain,
+                core::ptr::null_mut(),
+                64
+            )));
+            assert!(is_einval(crate::zs_deferred_create(
+                n,
+                &good,
+                core::ptr::null_mut(),
+                0
+            )));
             crate::zs_deferred_destroy(core::ptr::null_mut());
         }
     }
@@ -383,7 +417,10 @@ mod cases {
         assert_eq!(write(&d, Attr::PoolMax, min - 1), Err(EINVAL));
         assert_eq!(write(&d, Attr::Flush, 2), Err(EINVAL));
         assert_eq!(write(&d, Attr::Pushed, 1), Err(EINVAL));
-        assert_eq!((read(&d, Attr::PoolMin), read(&d, Attr::PoolMax)), (min, max));
+        assert_eq!(
+            (read(&d, Attr::PoolMin), read(&d, Attr::PoolMax)),
+            (min, max)
+        );
         Deferred::destroy(d);
         Ok(())
     }

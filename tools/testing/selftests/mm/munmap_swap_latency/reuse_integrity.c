@@ -48,12 +48,14 @@
 struct options {
 	unsigned long size_mb;
 	unsigned long rounds;
+	unsigned long min_swapped_pct;
 	bool json;
 };
 
 static struct options opt = {
 	.size_mb = 32,
 	.rounds = 20,
+	.min_swapped_pct = 99,
 };
 
 struct round_stats {
@@ -273,12 +275,14 @@ static int run_round(unsigned int round, struct round_stats *st)
 			ksft_perror("mincore");
 			goto fail;
 		}
-		if ((unsigned long)resident * 100 <= npages ||
+		if ((unsigned long)resident * 100 <=
+		    npages * (100 - opt.min_swapped_pct) ||
 		    tries == PAGEOUT_RETRIES)
 			break;
 	}
 	st->swapped_pct = 100.0 * (npages - resident) / npages;
-	if ((unsigned long)resident * 100 > npages) {
+	if ((unsigned long)resident * 100 >
+	    npages * (100 - opt.min_swapped_pct)) {
 		ksft_print_msg("round %u: %ld of %lu pages still resident after %d retries\n",
 			       round, resident, npages, PAGEOUT_RETRIES);
 		munmap(buf, len);
@@ -391,6 +395,9 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"  -s, --size MIB    VMA size (default 32)\n"
 		"  -r, --rounds N    number of rounds (default 20)\n"
+		"  -m, --min-swapped PCT  skip a round when less of it left RAM\n"
+		"                    (default 99; lower it when a slow backing\n"
+		"                    device keeps pages in the swap cache)\n"
 		"  -j, --json        print a '# JSON {...}' summary line\n"
 		"  -h, --help        show this help\n"
 		"\n"
@@ -420,6 +427,7 @@ static void parse_args(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "min-swapped", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -427,7 +435,7 @@ static void parse_args(int argc, char **argv)
 	const char *prog = argv[0];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:m:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opt.size_mb = parse_ulong(prog, "size", optarg, 1,
@@ -437,6 +445,10 @@ static void parse_args(int argc, char **argv)
 			/* The round number has 24 bits in the page tag. */
 			opt.rounds = parse_ulong(prog, "round count", optarg,
 						 1, 1UL << 24);
+			break;
+		case 'm':
+			opt.min_swapped_pct = parse_ulong(prog, "percentage",
+							  optarg, 0, 100);
 			break;
 		case 'j':
 			opt.json = true;

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell-level checks of zswap's deferred free, run by the check plan.
+
+ZW=/sys/kernel/debug/zswap
+ZSW=/sys/kernel/debug/zs_deferred/zswap
+ZP=/sys/module/zswap/parameters
+
+zswap_state() { echo "$(cat $ZW/stored_pages) $(cat $ZW/pool_total_size)"; }
+zswap_flush() { echo 1 >$ZSW/flush; }
+
+check_zswap_switch_input() {
+	f=$ZP/deferred_free
+	[ -f $f ] || { echo "no $f"; return 1; }
+	for bad in 2 abc; do
+		echo "$bad" >$f 2>/dev/null && { echo "'$bad' accepted"; return 1; }
+	done
+	echo N >$f && [ "$(cat $f)" = N ] && echo Y >$f && [ "$(cat $f)" = Y ]
+}
+
+# stored_pages and pool_total_size back to where they were after a flush.
+check_zswap_no_leak() {
+	zswap_flush
+	before=$(zswap_state)
+	"$@" >/tmp/zl.out 2>&1 || { tail -5 /tmp/zl.out; return 1; }
+	zswap_flush
+	after=$(zswap_state)
+	echo "stored_pages pool_total_size before: $before after: $after"
+	[ -n "$before" ] || return 1
+	echo "pushed $(cat $ZSW/pushed) drained $(cat $ZSW/drained)"
+	[ "$before" = "$after" ] && [ "$(cat $ZSW/pushed)" -gt 0 ]
+}
+
+# Frees pending (idle flush at 60 s), then a compressor switch and a
+# swapoff: no crash, nothing left stored, no pending element lost.
+check_zswap_teardown_pending() {
+	echo 60000 >$ZSW/idle_ms
+	reuse_integrity -s 16 -r 2 >/dev/null 2>&1
+	p=$(cat $ZSW/pushed) d=$(cat $ZSW/drained)
+	echo "before switch: pushed $p drained $d"
+	[ "$p" -gt "$d" ] || { echo "nothing pending"; return 1; }
+	old=$(cat $ZP/compressor)
+	new=lz4
+	[ "$old" = lz4 ] && new=lzo
+	echo $new >$ZP/compressor || return 1
+	echo "after switch to $new: pushed $(cat $ZSW/pushed) drained $(cat $ZSW/drained)"
+	reuse_integrity -s 16 -r 2 >/dev/null 2>&1
+	swapoff /dev/vda || return 1
+	p=$(cat $ZSW/pushed) d=$(cat $ZSW/drained)
+	echo "after swapoff: pushed $p drained $d stored $(cat $ZW/stored_pages)"
+	echo 100 >$ZSW/idle_ms
+	echo $old >$ZP/compressor
+	swapon /dev/vda
+	[ "$p" = "$d" ] && [ "$(cat $ZW/stored_pages)" = 0 ]
+}
+
+# A tiny pool makes the shrinker write back while entries are invalidated.
+check_zswap_writeback_race() {
+	echo 1 >$ZP/max_pool_percent
+	echo Y >$ZP/shrinker_enabled
+	wb0=$(cat $ZW/written_back_pages 2>/dev/null || echo 0)
+	reuse_integrity -s 256 -r 3 -m 50 >/tmp/wb.out 2>reuse_integrity -s 256 -r 3 >/tmp/wb.out 2>&11
+	rc=$?
+	wb1=$(cat $ZW/written_back_pages 2>/dev/null || echo 0)
+	echo 20 >$ZP/max_pool_percent
+	echo "written back during the run: $((wb1 - wb0)) pages"
+	tail -2 /tmp/wb.out
+	[ $rc -eq 0 ] && [ $((wb1 - wb0)) -gt 0 ]
+}
