@@ -51,7 +51,12 @@ static OPS: bindings::zs_deferred_ops = bindings::zs_deferred_ops {
 pub unsafe extern "C" fn zswap_deferred_init(capacity: c_ulong, enabled: bool) -> c_int {
     // SAFETY: Static name and ops; no private data.
     let d = unsafe {
-        bindings::zs_deferred_create(c"zswap".as_char_ptr(), &OPS, core::ptr::null_mut(), capacity)
+        bindings::zs_deferred_create(
+            c"zswap".as_char_ptr(),
+            &OPS,
+            core::ptr::null_mut(),
+            capacity,
+        )
     };
     if let Err(e) = from_err_ptr(d) {
         pr_warn!("deferred free unavailable ({e:?}), freeing synchronously\n");

@@ -103,6 +103,7 @@ check_remove_pending() {
 # With the switch off, nothing is pushed and notify counts as before.
 check_switch_off_sync() {
 	echo 0 >/sys/block/zram0/deferred_free
+	zflush zram0
 	p0=$(cat "$ZD/zram0/pushed")
 	reuse_integrity -s 8 -r 2 >/dev/null 2>&1
 	rc=$?

@@ -191,13 +191,17 @@ unsafe extern "C" fn attr_set(data: *mut c_void, val: u64) -> c_int {
     }
 }
 
-/// Sums a per-CPU counter over all possible CPUs.
-fn sum_cpus(d: &Deferred, f: impl Fn(&crate::instance::CpuStats) -> u64) -> u64 {
-    let mut sum = 0;
+/// Elements pushed: handed to the drain, or still in a CPU's buffer (a
+/// racy but harmless read of the other CPUs' counts).
+fn pushed(d: &Deferred) -> u64 {
+    let mut sum = d.queued_elems.load(Relaxed);
     for_each_possible_cpu(|cpu| {
-        // SAFETY: `CpuStats` is only ever accessed through shared references
-        // to its atomics, on every CPU.
-        sum += f(unsafe { &*d.cpu_stats.remote(cpu) });
+        sum += u64::from(
+            d.bufs
+                .get(cpu)
+                .nr
+                .load(core::sync::atomic::Ordering::Relaxed),
+        );
     });
     sum
 }
@@ -205,13 +209,13 @@ fn sum_cpus(d: &Deferred, f: impl Fn(&crate::instance::CpuStats) -> u64) -> u64 
 /// Current value of `attr`.
 pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
     match attr {
-        Attr::Enabled => u64::from(d.enabled.load(Relaxed)),
+        Attr::Enabled => u64::from(d.enabled.load(core::sync::atomic::Ordering::Relaxed)),
         Attr::IdleMs => u64::from(d.idle_ms.load(Relaxed)),
         Attr::PoolMin => d.pool.min.load(Relaxed) as u64,
         Attr::PoolMax => d.pool.max.load(Relaxed) as u64,
         Attr::Flush => 0,
-        Attr::Pushed => sum_cpus(d, |s| s.pushed.load(Relaxed)),
-        Attr::Fallbacks => sum_cpus(d, |s| s.fallbacks.load(Relaxed)),
+        Attr::Pushed => pushed(d),
+        Attr::Fallbacks => d.fallbacks.load(Relaxed),
         Attr::Drained => d.drained.load(Relaxed),
         Attr::BatchesQueued => d.batches_queued.load(Relaxed),
         Attr::PoolPages => d.pool.counts().1 as u64,
@@ -232,7 +236,8 @@ pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
     match attr {
         Attr::Enabled => {
             in_range(0, 1)?;
-            d.enabled.store(val == 1, Release);
+            d.enabled
+                .store(val == 1, core::sync::atomic::Ordering::Release);
         }
         Attr::IdleMs => {
             in_range(1, u64::from(IDLE_MS_MAX))?;

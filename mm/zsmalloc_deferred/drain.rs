@@ -95,19 +95,19 @@ impl Deferred {
                     bindings::queue_work_on(
                         cpu as i32,
                         self.cpu_wq,
-                        &raw mut (*self.cpu_flush.remote(cpu)).work,
+                        self.cpu_flush.get(cpu).work.get(),
                     )
                 };
             } else {
-                // SAFETY: `cpu` is offline and hotplug is excluded, so no one
-                // else uses its buffer.
-                self.take_offline(unsafe { &mut *self.bufs.remote(cpu) });
+                // `cpu` is offline and hotplug is excluded: no one else uses
+                // its buffer.
+                self.take_offline(self.bufs.get(cpu));
             }
         });
         for_each_possible_cpu(|cpu| {
             if cpu_online(cpu) {
                 // SAFETY: The item is valid; waiting is allowed here.
-                unsafe { bindings::flush_work(&raw mut (*self.cpu_flush.remote(cpu)).work) };
+                unsafe { bindings::flush_work(self.cpu_flush.get(cpu).work.get()) };
             }
         });
         // SAFETY: Taken above.
@@ -115,8 +115,8 @@ impl Deferred {
     }
 
     /// Queues a dead (or offline) CPU's partial buffer.
-    fn take_offline(&self, b: &mut CpuBuf) {
-        if !b.batch.is_null() && b.nr > 0 {
+    fn take_offline(&self, b: &CpuBuf) {
+        if b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0 {
             self.queue_buffer(b);
         }
     }
@@ -183,10 +183,16 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
 ///
 /// Called by the workqueue code for a `CpuFlush` item, on its CPU.
 pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is the first field of a `CpuFlush` whose owner is alive.
-    let d = unsafe { &*(*container_of!(work, CpuFlush, work)).owner };
+    let f = container_of!(
+        work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
+        CpuFlush,
+        work
+    );
+    // SAFETY: `work` is the `work` field of a `CpuFlush` whose owner is
+    // alive: destroy flushes these items before freeing.
+    let d = unsafe { &*(*f).owner.load(Relaxed) };
     let queued = d.bufs.with_local(|b| {
-        let had = b.nr > 0;
+        let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
         d.take_offline(b);
         had
     });
@@ -210,8 +216,8 @@ pub(crate) unsafe extern "C" fn cpu_dead(cpu: c_uint, node: *mut bindings::hlist
             cpuhp_node
         )
     };
-    // SAFETY: `cpu` is dead and we run under the hotplug lock.
-    d.take_offline(unsafe { &mut *d.bufs.remote(cpu) });
+    // `cpu` is dead and we run under the hotplug lock.
+    d.take_offline(d.bufs.get(cpu));
     d.kick_drain();
     0
 }

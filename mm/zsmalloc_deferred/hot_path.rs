@@ -2,19 +2,18 @@
 
 //! The hot path: `push` one element into this CPU's buffer.
 //!
-//! Per element: one relaxed load of the switch, preemption off, a copy into
-//! the page, two plain per-CPU stores. Once per page: a pool page is taken
-//! under the pool lock, a full page is linked into the lock-free full list,
-//! and the drain (or the idle timer) is queued.
+//! Per element: one load of the switch, `get_cpu_ptr()`, a copy into the
+//! page, one store of the count, `preempt_enable()`; no lock, no atomic
+//! read-modify-write. Once per page: a pool page is taken under the pool
+//! lock, a full page is linked into the lock-free full list, and the drain
+//! (or the idle timer) is queued.
 
 use crate::{
     batch::Batch,
     instance::{CpuBuf, Deferred},
 };
-use kernel::{
-    bindings,
-    sync::atomic::{Atomic, Relaxed},
-};
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::sync::atomic::Relaxed as KRelaxed;
 
 /// What a push asks of the workqueues once preemption is back on.
 enum Kick {
@@ -23,13 +22,6 @@ enum Kick {
     Drain,
     /// A fresh page got its first element: make sure the idle flush runs.
     Idle,
-}
-
-/// Adds one to a counter only its own CPU writes: no atomic
-/// read-modify-write, readers on other CPUs see either value.
-#[inline]
-fn bump(c: &Atomic<u64>) {
-    c.store(c.load(Relaxed).wrapping_add(1), Relaxed);
 }
 
 impl Deferred {
@@ -44,32 +36,32 @@ impl Deferred {
             return false;
         }
         let (queued, kick) = self.bufs.with_local(|b| {
-            // SAFETY: Preemption is off, so this is our CPU's id for the
-            // whole closure.
-            let cpu = unsafe { bindings::raw_smp_processor_id() };
-            // SAFETY: `CpuStats` is only accessed through shared references.
-            let stats = unsafe { &*self.cpu_stats.remote(cpu) };
-            if b.batch.is_null() {
-                b.batch = self.pool.take();
-                if b.batch.is_null() {
-                    bump(&stats.fallbacks);
+            let mut batch = b.batch.load(Relaxed);
+            if batch.is_null() {
+                batch = self.pool.take();
+                if batch.is_null() {
                     return (false, Kick::Nothing);
                 }
+                b.batch.store(batch, Relaxed);
             }
-            // SAFETY: `b.batch` is this CPU's page with room for `cap`
-            // elements and `b.nr < cap`; `elem` is valid (caller).
-            unsafe { self.store(b, elem) };
-            b.nr += 1;
-            bump(&stats.pushed);
-            if b.nr == self.cap {
+            let nr = b.nr.load(Relaxed);
+            // SAFETY: `batch` is this CPU's page with room for `cap` elements
+            // and `nr < cap`; `elem` is valid (caller).
+            unsafe { self.store(batch, nr, elem) };
+            let nr = nr + 1;
+            b.nr.store(nr, Relaxed);
+            if nr == self.cap {
                 self.queue_buffer(b);
                 (true, Kick::Drain)
-            } else if b.nr == 1 {
+            } else if nr == 1 {
                 (true, Kick::Idle)
             } else {
                 (true, Kick::Nothing)
             }
         });
+        if !queued {
+            self.fallbacks.add(1, KRelaxed);
+        }
         match kick {
             Kick::Nothing => {}
             Kick::Drain => self.kick_drain(),
@@ -78,15 +70,15 @@ impl Deferred {
         queued
     }
 
-    /// Copies one element into the next free slot of `b`.
+    /// Copies one element into slot `nr` of `batch`.
     ///
     /// # Safety
     ///
-    /// `b.batch` is a page with `b.nr < self.cap`; `elem` points to
-    /// `self.elem_size` readable bytes.
+    /// `batch` is a page owned by this CPU's buffer and `nr < self.cap`;
+    /// `elem` points to `self.elem_size` readable bytes.
     #[inline]
-    unsafe fn store(&self, b: &CpuBuf, elem: *const u8) {
-        let dst = Batch::elems(b.batch).wrapping_add(b.nr as usize * self.elem_size);
+    unsafe fn store(&self, batch: *mut Batch, nr: u32, elem: *const u8) {
+        let dst = Batch::elems(batch).wrapping_add(nr as usize * self.elem_size);
         // SAFETY: Both sides are valid for `elem_size` bytes (caller); the
         // destination is aligned to `elem_size` since the header is 16 bytes.
         unsafe {
@@ -100,14 +92,15 @@ impl Deferred {
 
     /// Moves this CPU's non-empty buffer to the full list; the next push
     /// takes a fresh page. Called with preemption disabled (or on a dead CPU).
-    pub(crate) fn queue_buffer(&self, b: &mut CpuBuf) {
-        let batch = core::mem::replace(&mut b.batch, core::ptr::null_mut());
+    pub(crate) fn queue_buffer(&self, b: &CpuBuf) {
+        let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
+        let nr = b.nr.swap(0, Relaxed);
         // SAFETY: The buffer owned `batch`; it now goes to the full list.
         unsafe {
-            (*batch).nr = b.nr;
+            (*batch).nr = nr;
             self.full.push(batch);
         }
-        b.nr = 0;
-        self.batches_queued.add(1, Relaxed);
+        self.queued_elems.add(u64::from(nr), KRelaxed);
+        self.batches_queued.add(1, KRelaxed);
     }
 }

@@ -12,7 +12,10 @@ use crate::{
     percpu::{for_each_possible_cpu, PerCpu},
     pool::PagePool,
 };
-use core::ptr;
+use core::{
+    ptr,
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32},
+};
 use kernel::{
     bindings,
     prelude::*,
@@ -34,45 +37,37 @@ pub(crate) const IDLE_MS_MAX: u32 = 60_000;
 /// Part of RAM the pool of one instance may ever hold (1/64, ~1.6%).
 const POOL_MAX_RAM_SHIFT: u32 = 6;
 
-/// This CPU's current buffer. Touched only by its CPU under `with_local`,
-/// or by anyone once the CPU is dead.
+/// This CPU's current buffer.
+///
+/// Changed only by its own CPU with preemption disabled, or by anyone once
+/// that CPU is dead; others may read `nr` for stats. The fields are `core`
+/// atomics used with `Relaxed` loads and stores only: plain moves, no
+/// read-modify-write and, unlike the `kernel` atomics, no call into C on
+/// the hot path.
 #[repr(C)]
 pub(crate) struct CpuBuf {
     /// The page being filled; null until the first push after a rotation.
-    pub(crate) batch: *mut Batch,
+    pub(crate) batch: AtomicPtr<Batch>,
     /// Elements in `batch`.
-    pub(crate) nr: u32,
+    pub(crate) nr: AtomicU32,
 }
 
 // SAFETY: All-zeroes is a valid `CpuBuf`: no page, no elements.
 unsafe impl Zeroable for CpuBuf {}
-// SAFETY: The page a `CpuBuf` points to is owned by it and may be handed to
-// any CPU.
-unsafe impl Send for CpuBuf {}
-
-/// Per-CPU counters. Written only by their CPU (load + store, no atomic
-/// read-modify-write), read by anyone.
-#[repr(C)]
-pub(crate) struct CpuStats {
-    pub(crate) pushed: Atomic<u64>,
-    pub(crate) fallbacks: Atomic<u64>,
-}
-
-// SAFETY: All-zeroes is valid for atomics: both counters start at zero.
-unsafe impl Zeroable for CpuStats {}
 
 /// The work item that hands a CPU's partial buffer to the drain; it runs on
 /// that CPU so it never races with a push.
 #[repr(C)]
 pub(crate) struct CpuFlush {
-    pub(crate) work: bindings::work_struct,
-    pub(crate) owner: *const Deferred,
+    pub(crate) work: Opaque<bindings::work_struct>,
+    pub(crate) owner: Atomic<*const Deferred>,
 }
 
 // SAFETY: Zeroes until `Deferred::init_cpu_flush` initialises every CPU's item.
 unsafe impl Zeroable for CpuFlush {}
-// SAFETY: Only the workqueue code and `Deferred` touch it, from any CPU.
-unsafe impl Send for CpuFlush {}
+// SAFETY: The work item is only used through the workqueue API, which
+// synchronises itself; `owner` is atomic.
+unsafe impl Sync for CpuFlush {}
 
 /// One deferred-free instance (`struct zs_deferred` in C).
 ///
@@ -88,11 +83,10 @@ pub(crate) struct Deferred {
     pub(crate) cap: u32,
     drain_cb: DrainFn,
     drain_priv: *mut c_void,
-    /// The runtime switch.
-    pub(crate) enabled: Atomic<bool>,
+    /// The runtime switch, read on every push (a `core` atomic: no C call).
+    pub(crate) enabled: AtomicBool,
     pub(crate) idle_ms: Atomic<u32>,
     pub(crate) bufs: PerCpu<CpuBuf>,
-    pub(crate) cpu_stats: PerCpu<CpuStats>,
     pub(crate) cpu_flush: PerCpu<CpuFlush>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
     pub(crate) full: FullList,
@@ -102,8 +96,12 @@ pub(crate) struct Deferred {
     /// mutex also serialises draining between the worker and `flush`.
     #[pin]
     pub(crate) backlog: Mutex<BatchQueue>,
+    /// Elements handed to the drain (full and flushed batches).
+    pub(crate) queued_elems: Atomic<u64>,
     pub(crate) drained: Atomic<u64>,
     pub(crate) batches_queued: Atomic<u64>,
+    /// Pushes refused for want of a pool page.
+    pub(crate) fallbacks: Atomic<u64>,
     pub(crate) wq: *mut bindings::workqueue_struct,
     pub(crate) cpu_wq: *mut bindings::workqueue_struct,
     #[pin]
@@ -223,16 +221,17 @@ impl Deferred {
             cap,
             drain_cb,
             drain_priv,
-            enabled: Atomic::new(true),
+            enabled: AtomicBool::new(true),
             idle_ms: Atomic::new(IDLE_MS_DEFAULT),
             bufs: PerCpu::new()?,
-            cpu_stats: PerCpu::new()?,
             cpu_flush: PerCpu::new()?,
             full: FullList::new(),
             pool <- PagePool::new(pool_min, pool_max),
             backlog <- kernel::new_mutex!(BatchQueue::new()),
+            queued_elems: Atomic::new(0),
             drained: Atomic::new(0),
             batches_queued: Atomic::new(0),
+            fallbacks: Atomic::new(0),
             wq,
             cpu_wq,
             drain_work <- Opaque::ffi_init(|slot| {
@@ -308,13 +307,13 @@ impl Deferred {
     /// Points every CPU's flush work at this instance.
     fn init_cpu_flush(&self) {
         for_each_possible_cpu(|cpu| {
-            let f = self.cpu_flush.remote(cpu);
-            // SAFETY: `f` is `cpu`'s item; no one else can see it before
+            let f = self.cpu_flush.get(cpu);
+            f.owner.store(self, Release);
+            // SAFETY: `f` is `cpu`'s item; no one can queue it before
             // `create` returns.
             unsafe {
-                (*f).owner = self;
                 bindings::init_work_with_key(
-                    &raw mut (*f).work,
+                    f.work.get(),
                     Some(crate::drain::cpu_flush_fn),
                     false,
                     c"zs_deferred_cpu_flush".as_char_ptr(),
@@ -326,7 +325,8 @@ impl Deferred {
 
     /// Tears an instance down; see `zs_deferred_destroy()`.
     pub(crate) fn destroy(d: Pin<KBox<Self>>) {
-        d.enabled.store(false, Release);
+        d.enabled
+            .store(false, core::sync::atomic::Ordering::Release);
         d.debugfs.remove();
         let state = CPUHP_STATE.load(Acquire);
         // SAFETY: The node was added in `create` with this state.
@@ -353,14 +353,16 @@ impl Deferred {
             bindings::destroy_workqueue(d.cpu_wq);
         }
         for_each_possible_cpu(|cpu| {
-            // SAFETY: No push can run any more and every work item is gone,
-            // so no CPU uses its buffer.
-            let b = unsafe { &mut *d.bufs.remote(cpu) };
-            if !b.batch.is_null() {
-                // SAFETY: The batch belongs to the pool; a non-empty one would
-                // have been queued by the flush.
-                unsafe { d.pool.put(b.batch) };
-                b.batch = ptr::null_mut();
+            // No push can run any more and every work item is gone, so no
+            // CPU uses its buffer; a non-empty one was queued by the flush.
+            let batch = d
+                .bufs
+                .get(cpu)
+                .batch
+                .swap(ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
+            if !batch.is_null() {
+                // SAFETY: The empty page belongs to the pool.
+                unsafe { d.pool.put(batch) };
             }
         });
         d.pool.shrink_to(0);

@@ -3,55 +3,34 @@
 //! Per-CPU storage: the only place that touches per-CPU memory directly.
 //!
 //! The 7.3 `kernel` crate has no per-CPU abstraction. [`PerCpu`] is the
-//! smallest sound one this code needs: one zeroed `T` per possible CPU, an
-//! exclusive `&mut T` for the current CPU while preemption is disabled, and a
-//! raw pointer to another CPU's `T` for the two places allowed to use it (a
-//! dead CPU's buffer, and counters that are only ever read through atomics).
+//! smallest sound one this code needs: one zeroed `T` per possible CPU, the
+//! current CPU's `T` with preemption disabled, and any CPU's `T` by id.
 
-use core::{marker::PhantomData, ptr::NonNull};
+use core::ptr::NonNull;
 use kernel::{bindings, prelude::*};
 
-/// Disables preemption while alive.
-///
-/// `!Send`: it must be dropped on the CPU (and task) that created it.
-pub(crate) struct PreemptGuard(PhantomData<*mut ()>);
-
-impl PreemptGuard {
-    /// Disables preemption until the guard is dropped.
-    #[inline]
-    pub(crate) fn new() -> Self {
-        // SAFETY: Always safe to call; balanced by the call in `drop`.
-        unsafe { bindings::preempt_disable() };
-        Self(PhantomData)
-    }
-}
-
-impl Drop for PreemptGuard {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: Balances the `preempt_disable()` in `new` on the same task.
-        unsafe { bindings::preempt_enable() };
-    }
-}
-
 /// One `T` per possible CPU.
+///
+/// Access is shared (`&T`) everywhere, so `T` carries its own interior
+/// mutability (atomics); what `PerCpu` adds is finding the current CPU's `T`
+/// cheaply with preemption disabled, which makes that CPU the only one
+/// running code that touches it (see [`PerCpu::with_local`]).
 ///
 /// # Invariants
 ///
 /// `ptr` is a per-CPU cookie returned by `pcpu_alloc_noprof()` for an
 /// all-zeroes `T` on every possible CPU, valid until `self` is dropped.
-pub(crate) struct PerCpu<T: Zeroable> {
+pub(crate) struct PerCpu<T: Zeroable + Sync> {
     ptr: NonNull<T>,
 }
 
-// SAFETY: The per-CPU memory is owned by `PerCpu` and may be freed from any
-// thread; access to it follows the rules of `with_local` and `remote`.
-unsafe impl<T: Zeroable + Send> Send for PerCpu<T> {}
-// SAFETY: Shared access only hands out the current CPU's `T` under
-// `PreemptGuard` or raw pointers whose use is `unsafe`.
-unsafe impl<T: Zeroable + Send> Sync for PerCpu<T> {}
+// SAFETY: The per-CPU memory is owned by `PerCpu` and holds `Sync` values;
+// it may be freed from any thread.
+unsafe impl<T: Zeroable + Sync> Send for PerCpu<T> {}
+// SAFETY: Only shared references to `T: Sync` values are handed out.
+unsafe impl<T: Zeroable + Sync> Sync for PerCpu<T> {}
 
-impl<T: Zeroable> PerCpu<T> {
+impl<T: Zeroable + Sync> PerCpu<T> {
     /// Allocates a zeroed `T` for every possible CPU.
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: A plain allocation; per-CPU memory is always zeroed.
@@ -70,34 +49,34 @@ impl<T: Zeroable> PerCpu<T> {
 
     /// Runs `f` on the current CPU's `T` with preemption disabled.
     ///
-    /// `f` must not call `with_local` on the same `PerCpu`, and `with_local`
-    /// must not be called from interrupt context: both would alias the
-    /// `&mut T` on this CPU.
+    /// Two C calls in all (`get_cpu_ptr()`, `preempt_enable()`): this is the
+    /// hot path, and under emulation every call and return is expensive.
+    /// Must not be called from interrupt context, whose code could run in
+    /// the middle of `f` on the same CPU.
     #[inline]
-    pub(crate) fn with_local<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let _guard = PreemptGuard::new();
-        // SAFETY: `ptr` is a valid per-CPU cookie (type invariant).
-        let t = unsafe { bindings::this_cpu_ptr(self.ptr.as_ptr().cast()) }.cast::<T>();
-        // SAFETY: `t` points to this CPU's initialised `T`. Preemption is off,
-        // so no other task on this CPU runs until `f` returns, callers never
-        // nest `with_local` or call it from interrupts, and `remote` users only
-        // dereference CPUs that cannot run this (see `remote`).
-        f(unsafe { &mut *t })
+    pub(crate) fn with_local<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        // SAFETY: `ptr` is a valid per-CPU cookie (type invariant);
+        // `get_cpu_ptr()` disables preemption, undone below.
+        let t = unsafe { bindings::get_cpu_ptr(self.ptr.as_ptr().cast()) }.cast::<T>();
+        // SAFETY: `t` is this CPU's initialised `T`, valid while `self` is.
+        let r = f(unsafe { &*t });
+        // SAFETY: Balances `get_cpu_ptr()` on the same task.
+        unsafe { bindings::preempt_enable() };
+        r
     }
 
-    /// Returns a raw pointer to `cpu`'s `T`.
-    ///
-    /// Dereferencing it mutably is only sound while `cpu` cannot be inside
-    /// `with_local`, i.e. while it is offline and CPU hotplug is excluded.
+    /// `cpu`'s `T`. Shared access is always sound; code that changes it must
+    /// be the owning CPU under [`PerCpu::with_local`], or run while `cpu` is
+    /// offline with CPU hotplug excluded.
     #[inline]
-    pub(crate) fn remote(&self, cpu: u32) -> *mut T {
+    pub(crate) fn get(&self, cpu: u32) -> &T {
         // SAFETY: `ptr` is a valid per-CPU cookie (type invariant) and `cpu` is
         // below `nr_cpu_ids` for every caller (they walk `cpu_possible_mask`).
-        unsafe { bindings::per_cpu_ptr(self.ptr.as_ptr().cast(), cpu) }.cast::<T>()
+        unsafe { &*bindings::per_cpu_ptr(self.ptr.as_ptr().cast(), cpu).cast::<T>() }
     }
 }
 
-impl<T: Zeroable> Drop for PerCpu<T> {
+impl<T: Zeroable + Sync> Drop for PerCpu<T> {
     fn drop(&mut self) {
         // SAFETY: `ptr` came from `pcpu_alloc_noprof()` and is freed only here.
         unsafe { bindings::free_percpu(self.ptr.as_ptr().cast()) };

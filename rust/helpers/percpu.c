@@ -10,14 +10,9 @@ __rust_helper void *rust_helper_per_cpu_ptr(void __percpu *ptr, unsigned int cpu
 	return per_cpu_ptr(ptr, cpu);
 }
 
-__rust_helper void *rust_helper_this_cpu_ptr(void __percpu *ptr)
+__rust_helper void *rust_helper_get_cpu_ptr(void __percpu *ptr)
 {
-	return this_cpu_ptr(ptr);
-}
-
-__rust_helper void rust_helper_preempt_disable(void)
-{
-	preempt_disable();
+	return get_cpu_ptr(ptr);
 }
 
 __rust_helper void rust_helper_preempt_enable(void)

@@ -71,24 +71,6 @@ void zram_deferred_fini(struct zram *zram)
 	zram->free_pending = NULL;
 }
 
-/*
- * The hot path. No lock and no atomic read-modify-write: a plain store marks
- * the slot, the push copies the index into this CPU's buffer. Returns false
- * when the caller must free synchronously.
- */
-bool zram_deferred_notify(struct zram *zram, unsigned long index)
-{
-	u32 idx = index;
-
-	if (!zram->deferred)
-		return false;
-	WRITE_ONCE(zram->free_pending[index], 1);
-	if (zs_deferred_push(zram->deferred, &idx))
-		return true;
-	WRITE_ONCE(zram->free_pending[index], 0);
-	return false;
-}
-
 int zram_deferred_set(struct zram *zram, bool on)
 {
 	zram->deferred_free_on = on;

@@ -11,13 +11,31 @@
 #define _ZRAM_DEFERRED_H_
 
 #include <linux/compiler.h>
+#include <linux/zsmalloc.h>
 #include "zram_drv.h"
 
 #ifdef CONFIG_ZSMALLOC_DEFERRED_FREE
 void zram_deferred_init(struct zram *zram, unsigned long num_pages);
 void zram_deferred_fini(struct zram *zram);
-bool zram_deferred_notify(struct zram *zram, unsigned long index);
 int zram_deferred_set(struct zram *zram, bool on);
+
+/*
+ * The hot path, inline: no lock and no atomic read-modify-write. A plain
+ * store marks the slot, the push copies the index into this CPU's buffer.
+ * Returns false when the caller must free synchronously.
+ */
+static inline bool zram_deferred_notify(struct zram *zram, unsigned long index)
+{
+	u32 idx = index;
+
+	if (!zram->deferred)
+		return false;
+	WRITE_ONCE(zram->free_pending[index], 1);
+	if (zs_deferred_push(zram->deferred, &idx))
+		return true;
+	WRITE_ONCE(zram->free_pending[index], 0);
+	return false;
+}
 
 /* Callers hold the slot lock, or are the hot path (a plain store). */
 static inline bool zram_free_pending(struct zram *zram, unsigned long index)
