@@ -10,7 +10,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench shell clean distclean
+.PHONY: all setup assemble build build-base kernel initramfs check bench lint series series-check check-off shell clean distclean
 
 all: check
 
@@ -36,6 +36,21 @@ check: assemble
 
 bench: assemble
 	@$(S)/bench.sh
+
+lint: kernel
+	@$(S)/lint.sh
+
+series: assemble
+	@$(S)/series.sh
+
+# Every patch builds on its own, with the option on and off.
+series-check: assemble
+	@$(S)/series_check.sh
+
+# The patched tree with CONFIG_ZSMALLOC_DEFERRED_FREE=n builds and boots.
+check-off: assemble
+	@$(S)/build.sh off && $(S)/initramfs.sh off >/dev/null && \
+		$(S)/boot.sh off smoke $(CURDIR)/out/check-off-$(ARCH) 600
 
 # Boot the patched kernel with a shell on the terminal (Ctrl-a x quits).
 shell: initramfs

@@ -44,4 +44,4 @@ for i in $(seq 1 "$boots"); do
 		done
 	done
 done
-python3 "$TOP/scripts/bench_report.py" "$out" "$(cat "$BUILD/base-version")" "$ARCH"
+PYTHONPATH="$TOOLS/py" python3 "$TOP/scripts/bench_report.py" "$out" "$(cat "$BUILD/base-version")" "$ARCH"

@@ -13,6 +13,9 @@ case $variant in
 base) src=$SRC_BASE; frags="guest" ;;
 patched) src=$SRC_PATCHED; frags="guest deferred" ;;
 debug) src=$SRC_PATCHED; frags="guest deferred debug" ;;
+off) src=$SRC_PATCHED; frags="guest" ;;
+bisect-on) src=$BUILD/linux-bisect; frags="guest deferred" ;;
+bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
 *) die "configure.sh: unknown variant '$variant'" ;;
 esac
 [ "$ARCH" = arm64 ] && frags="$frags arm64"

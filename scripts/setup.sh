@@ -79,6 +79,13 @@ if [ ! -f "$TOOLS/libclang/clang/native/libclang.so" ]; then
 		"libclang==$LIBCLANG_VERSION" || die "pip install libclang failed"
 fi
 
+# --- matplotlib for the benchmark plot ---
+if ! PYTHONPATH="$TOOLS/py" python3 -c 'import matplotlib' 2>/dev/null; then
+	log "pip install matplotlib"
+	python3 -m pip install -q --target "$TOOLS/py" matplotlib ||
+		die "pip install matplotlib failed"
+fi
+
 # --- bindgen-cli 0.71.1 from crates.io ---
 if ! "$TOOLS/bin/bindgen" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
 	log "cargo install bindgen-cli $BINDGEN_VERSION (takes a few minutes)"

@@ -77,10 +77,10 @@ impl Recorder {
         ok
     }
 
-    /// Values below `upto` drained other than exactly once if accepted,
+    /// Values below `limit` drained other than exactly once if accepted,
     /// never if rejected or not pushed at all.
-    fn delivery_errors(&self, upto: usize) -> usize {
-        (0..upto)
+    fn delivery_errors(&self, limit: usize) -> usize {
+        (0..limit)
             .filter(|&v| {
                 let accepted =
                     self.attempted[v].load(Relaxed) == 1 && self.rejected[v].load(Relaxed) == 0;

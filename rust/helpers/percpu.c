@@ -33,14 +33,16 @@ rust_helper_cpuhp_setup_state_multi(enum cpuhp_state state, const char *name,
 	return cpuhp_setup_state_multi(state, name, startup, teardown);
 }
 
-__rust_helper int rust_helper_cpuhp_state_add_instance_nocalls(enum cpuhp_state state,
-							     struct hlist_node *node)
+__rust_helper int
+rust_helper_cpuhp_state_add_instance_nocalls(enum cpuhp_state state,
+					     struct hlist_node *node)
 {
 	return cpuhp_state_add_instance_nocalls(state, node);
 }
 
-__rust_helper int rust_helper_cpuhp_state_remove_instance_nocalls(enum cpuhp_state state,
-								struct hlist_node *node)
+__rust_helper int
+rust_helper_cpuhp_state_remove_instance_nocalls(enum cpuhp_state state,
+						struct hlist_node *node)
 {
 	return cpuhp_state_remove_instance_nocalls(state, node);
 }

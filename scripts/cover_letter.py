@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Fill the format-patch cover letter from out/bench/results.json."""
+import json
+import sys
+
+
+def fmt(v):
+    return '-' if v is None else f'{v:.2f}ms'
+
+
+def table(rows, key_label, key):
+    out = [f'{key_label:<10} {"Base":>9} {"Patched":>9} {"Speedup":>8}']
+    for r in rows:
+        sp = '-' if r['speedup'] is None else f"{r['speedup']:.2f}x"
+        out.append(f'{key(r):<10} {fmt(r["base_ms"]):>9} {fmt(r["patched_ms"]):>9} {sp:>8}')
+    return out
+
+
+def body(res):
+    meta, rows = res['meta'], res['rows']
+    lines = []
+    n = 1
+    for backend in ('zram', 'zswap'):
+        mine = [r for r in rows if r['backend'] == backend]
+        if not mine:
+            continue
+        by_procs = [r for r in mine if r['size_mb'] == 256]
+        lines.append(f'Test {n}: munmap latency for 256MB swap-filled VMA ({backend} backend)')
+        lines.append('')
+        lines += table(by_procs, 'mode', lambda r: r['mode'])
+        lines.append('')
+        n += 1
+        singles = [r for r in mine if r['nprocs'] == 1]
+        lines.append(f'Test {n}: munmap latency for different sizes ({backend}, single process)')
+        lines.append('')
+        lines += table(singles, 'Size', lambda r: f"{r['size_mb']}MB")
+        lines.append('')
+        n += 1
+    lines.append('Same boot, patched kernel, switch off vs on (the headline: boot-to-boot')
+    lines.append('drift under TCG is about +-30%), with the floor (munmap of an equal VMA of')
+    lines.append('zero-page PTEs) and the time until the backend memory is back:')
+    lines.append('')
+    lines.append(f'{"case":<16} {"off":>9} {"on":>9} {"speedup":>8} {"floor":>9} {"returned":>9}')
+    for r in rows:
+        sb = '-' if r.get('same_boot_speedup') is None else f"{r['same_boot_speedup']:.2f}x"
+        case = f"{r['backend']} {r['size_mb']}MB x{r['nprocs']}"
+        lines.append(f'{case:<16} {fmt(r.get("switch_off_ms")):>9} {fmt(r["patched_ms"]):>9} '
+                     f'{sb:>8} {fmt(r["floor_ms"]):>9} {fmt(r["returned_ms"]):>9}')
+    lines.append('')
+    lines.append(f"Guest: {meta['guest']}, {meta['kernel']}, QEMU accel {meta['qemu_accel']},")
+    lines.append(f"{meta['date']}; medians of every run of each cell ('make bench').")
+    return '\n'.join(lines)
+
+
+def main():
+    cover, results = sys.argv[1], sys.argv[2]
+    with open(results, encoding='utf-8') as f:
+        res = json.load(f)
+    with open(cover, encoding='utf-8') as f:
+        text = f.read()
+    with open(sys.argv[3], encoding='utf-8') as f:
+        intro = f.read()
+    text = text.replace('*** SUBJECT HERE ***',
+                        'mm/zsmalloc: per-CPU deferred free to accelerate swap entry release')
+    text = text.replace('*** BLURB HERE ***', intro.replace('@RESULTS@', body(res)))
+    with open(cover, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+if __name__ == '__main__':
+    main()

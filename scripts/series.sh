@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# series.sh: out/series/ = format-patch of the series with a cover letter
+# whose tables come from the latest out/bench/results.json.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+out=$OUT/series
+rm -rf "$out"
+git -C "$SRC_PATCHED" format-patch -q --cover-letter --subject-prefix="RFC PATCH v4" \
+	base..series -o "$out"
+res=$OUT/bench/results.json
+[ -f "$res" ] || die "no $res: run 'make bench' (or 'make bench QUICK=1') first"
+python3 "$TOP/scripts/cover_letter.py" "$out"/0000-cover-letter.patch "$res" \
+	"$TOP/scripts/cover_intro.txt"
+log "series in $out: $(ls "$out" | wc -l) files"
