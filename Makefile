@@ -10,7 +10,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench lint series series-check check-off shell clean distclean
+.PHONY: all setup assemble build build-base kernel initramfs check bench lint series series-check check-off stress shell clean distclean
 
 all: check
 
@@ -42,6 +42,11 @@ lint: kernel
 
 series: assemble
 	@$(S)/series.sh
+
+# Debug kernel (KASAN, lockdep, kmemleak, fault injection) under churn,
+# hotplug, resets and switches: make stress DURATION=600
+stress: assemble
+	@$(S)/stress.sh $(or $(DURATION),600)
 
 # Every patch builds on its own, with the option on and off.
 series-check: assemble

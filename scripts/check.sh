@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh: build the patched kernel, boot it with the 'check' plan (KUnit runs
-# at boot, then the kselftests), and summarize. The last line is always
-# 'N passed, N failed'.
+# check.sh: build the patched kernel and its debug variant, boot the first
+# with the 'check' plan (KUnit at boot, then the kselftests and the zram and
+# zswap checks), run 'make lint', boot the debug kernel for a short stress
+# run (KUnit again, under KASAN and lockdep), and summarize. The last line is
+# always 'N passed, N failed'.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
 logdir=$OUT/check-$ARCH
-mkdir -p "$logdir"
-rm -f "$logdir"/*.log "$logdir"/*.json
+stressdir=$OUT/check-stress-$ARCH
+rm -rf "$logdir" "$stressdir"
+mkdir -p "$logdir" "$stressdir"
 finish() {	# $1: message of a failure before any test could run
 	echo "ERROR: $1" >&2
 	echo "0 passed, 1 failed"
@@ -17,17 +20,22 @@ finish() {	# $1: message of a failure before any test could run
 }
 "$TOP/scripts/build.sh" patched || finish "kernel build failed"
 "$TOP/scripts/initramfs.sh" patched >/dev/null || finish "initramfs build failed"
-boot_rc=0
-"$TOP/scripts/boot.sh" patched check "$logdir" "${CHECK_TIMEOUT:-1500}" || boot_rc=1
-python3 "$TOP/scripts/summarize.py" "$SRC_PATCHED/tools/testing/kunit/kunit.py" \
-	"$logdir" >"$logdir/summary.txt"
-sum_rc=$?
-head -n -1 "$logdir/summary.txt"
-if [ $boot_rc -ne 0 ]; then
-	echo "ERROR: the test boot failed (see above); counting it as a failure" >&2
-	read -r p _ f _ < <(tail -n 1 "$logdir/summary.txt")
-	echo "$p passed, $((f + 1)) failed"
-	exit 1
+extra=0
+"$TOP/scripts/boot.sh" patched check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
+	{ echo "ERROR: the test boot failed (see above)" >&2; extra=$((extra + 1)); }
+if [ "${CHECK_LINT:-1}" = 1 ]; then
+	"$TOP/scripts/lint.sh" || { echo "ERROR: make lint failed" >&2; extra=$((extra + 1)); }
 fi
-tail -n 1 "$logdir/summary.txt"
-exit $sum_rc
+dirs=$logdir
+if [ "${CHECK_STRESS:-120}" != 0 ]; then
+	"$TOP/scripts/stress.sh" "${CHECK_STRESS:-120}" "$stressdir" ||
+		{ echo "ERROR: the stress run failed (see above)" >&2; extra=$((extra + 1)); }
+	dirs="$dirs $stressdir"
+fi
+python3 "$TOP/scripts/summarize.py" "$SRC_PATCHED/tools/testing/kunit/kunit.py" \
+	$dirs >"$OUT/check-summary.txt"
+sum_rc=$?
+head -n -1 "$OUT/check-summary.txt"
+read -r p _ f _ < <(tail -n 1 "$OUT/check-summary.txt")
+echo "$p passed, $((f + extra)) failed"
+[ $sum_rc = 0 ] && [ $extra = 0 ]

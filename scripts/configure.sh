@@ -18,7 +18,7 @@ bisect-on) src=$BUILD/linux-bisect; frags="guest deferred" ;;
 bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
 *) die "configure.sh: unknown variant '$variant'" ;;
 esac
-[ "$ARCH" = arm64 ] && frags="$frags arm64"
+frags="$frags $ARCH"
 obj=$(OBJ_DIR "$variant")
 mkdir -p "$obj"
 

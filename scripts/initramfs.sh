@@ -11,7 +11,7 @@ obj=$(OBJ_DIR "${1:-patched}")
 st=$BUILD/selftests-$ARCH
 img=$BUILD/initramfs-$ARCH.cpio
 busybox=${BUSYBOX:-/bin/busybox}
-[ "$ARCH" = arm64 ] && busybox=$BUILD/busybox-arm64
+[ "$ARCH" = arm64 ] && busybox=$TOOLS/arm64/bin/busybox
 [ -x "$busybox" ] || die "no static busybox at $busybox (run make setup)"
 
 mkdir -p "$st"
@@ -36,7 +36,7 @@ list=$BUILD/initramfs-$ARCH.list
 	echo "file /bin/busybox $busybox 0755 0 0"
 	for a in sh ash mount umount cat echo ls mkdir sleep grep sed awk mkswap swapon \
 		swapoff reboot poweroff date head tail tr wc cut dd sync seq expr test \
-		printf kill timeout nproc env uname dmesg true false rm cp ln; do
+		printf kill timeout nproc env uname dmesg true false rm cp ln touch; do
 		echo "slink /bin/$a /bin/busybox 0777 0 0"
 	done
 	echo "file /init $TOP/guest/init 0755 0 0"

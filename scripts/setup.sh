@@ -45,6 +45,10 @@ fi
 
 APT_PKGS="flex bison bc libelf-dev libssl-dev cpio busybox-static \
 	qemu-system-x86 ccache xz-utils rsync git make gcc python3"
+# arm64: bookworm's cross gcc 12 (trixie's would upgrade the host's gcc and
+# binutils), static glibc for the selftests, qemu-system-aarch64.
+[ "${ARCH:-x86_64}" = arm64 ] &&
+	APT_PKGS="$APT_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 [ -n "${EXTRA_APT:-}" ] && APT_PKGS="$APT_PKGS $EXTRA_APT"
 missing=""
 for p in $APT_PKGS linux-source-7.3; do
@@ -64,6 +68,22 @@ if [ -n "$missing" ]; then
 fi
 ls /usr/src/linux-source-7.3*.tar.xz >/dev/null 2>&1 ||
 	die "linux-source-7.3 installed but no tarball in /usr/src"
+
+# --- arm64 guest userspace: Debian's busybox-static for arm64 ---
+if [ "${ARCH:-x86_64}" = arm64 ] && [ ! -x "$TOOLS/arm64/bin/busybox" ]; then
+	log "fetching busybox-static:arm64"
+	dpkg --print-foreign-architectures | grep -qx arm64 || {
+		dpkg --add-architecture arm64
+		apt-get update -qq || die "apt-get update (arm64) failed"
+	}
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -qq busybox-static:arm64) ||
+		die "cannot download busybox-static:arm64"
+	mkdir -p "$TOOLS/arm64"
+	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$TOOLS/arm64"
+	rm -rf "$tmp"
+	[ -x "$TOOLS/arm64/bin/busybox" ] || die "busybox-static:arm64 has no bin/busybox"
+fi
 
 # --- Rust: rust-src for the kernel's core/alloc build ---
 if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then

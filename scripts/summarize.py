@@ -45,19 +45,21 @@ def suites(group, prefix=''):
 
 
 def main():
-    kunit_py, logdir = sys.argv[1], sys.argv[2]
+    kunit_py, logdirs = sys.argv[1], sys.argv[2:]
     total = {'passed': 0, 'failed': 0, 'skipped': 0}
     ok = True
-    for kind, log in (('kunit', 'console.log'), ('kselftest', 'ktap.log')):
+    for logdir, kind, log in [(d, k, f) for d in logdirs
+                              for k, f in (('kunit', 'console.log'), ('kselftest', 'ktap.log'))]:
         path = os.path.join(logdir, log)
         res = parse(kunit_py, path, os.path.join(logdir, kind + '.json'))
+        where = os.path.basename(logdir)
         if not res or res['misc']['tests'] == 0:
-            print(f'{kind}: no results parsed from {path}')
+            print(f'{where}: {kind}: no results parsed from {path}')
             ok = False
             continue
         for name, misc, failed in suites(res):
             nfail = int(misc['failed']) + int(misc['crashed']) + int(misc['errors'])
-            print(f'{kind}: {name}: {int(misc["passed"])} passed, {nfail} failed, '
+            print(f'{where}: {kind}: {name}: {int(misc["passed"])} passed, {nfail} failed, '
                   f'{int(misc["skipped"])} skipped' +
                   (f'  FAILED: {", ".join(failed)}' if failed else ''))
         m = res['misc']

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # KTAP helpers for the guest plans: each test program becomes one subtest of
-# a top-level KTAP document written to $KTAP (ttyS1), in the nesting that
+# a top-level KTAP document written to $KTAP (ttyS1 on x86_64, hvc0 on
+# arm64), in the nesting that
 # tools/testing/kunit/kunit.py parse understands.
-KTAP=${KTAP:-/dev/ttyS1}
-[ -c "$KTAP" ] || KTAP=/dev/console
+for KTAP in /dev/ttyS1 /dev/hvc0 /dev/console; do
+	[ -c $KTAP ] && break
+done
 ktap_n=0
 
 ktap_begin() {	# $1: number of subtests
