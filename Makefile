@@ -43,7 +43,7 @@ lint: kernel
 series: assemble
 	@$(S)/series.sh
 
-# Debug kernel (KASAN, lockdep, kmemleak, fault injection) under churn,
+# Debug kernel (SLUB debug, DEBUG_PAGEALLOC, KFENCE, lockdep, kmemleak, fault injection) under churn,
 # hotplug, resets and switches: make stress DURATION=600
 stress: assemble
 	@$(S)/stress.sh $(or $(DURATION),600)

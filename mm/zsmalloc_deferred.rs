@@ -82,13 +82,7 @@ pub unsafe extern "C" fn zs_deferred_create(
         pr_warn!("{name:?}: no drain callback\n");
         return err_ptr(EINVAL);
     };
-    match Deferred::create(
-        name,
-        ops.elem_size as usize,
-        drain,
-        priv_,
-        capacity as usize,
-    ) {
+    match Deferred::create(name, ops.elem_size as usize, drain, priv_, capacity) {
         // SAFETY: Ownership goes to C until `zs_deferred_destroy`; the
         // instance is never moved out of its box.
         Ok(d) => KBox::into_raw(unsafe { Pin::into_inner_unchecked(d) }).cast(),
@@ -135,7 +129,6 @@ pub unsafe extern "C" fn zs_deferred_flush(d: *mut bindings::zs_deferred) {
 /// any more.
 #[export]
 pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
-    // SAFETY: `from_err_ptr` only inspects the value.
     if d.is_null() || from_err_ptr(d).is_err() {
         return;
     }
@@ -153,11 +146,8 @@ pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
 #[export]
 pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, on: bool) -> c_int {
     // SAFETY: `d` is live (caller).
-    match debugfs::write(
-        unsafe { instance(d) },
-        debugfs::Attr::Enabled,
-        u64::from(on),
-    ) {
+    let d = unsafe { instance(d) };
+    match debugfs::write(d, debugfs::Attr::Enabled, u64::from(on)) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -28,6 +28,10 @@ const __LOG_PREFIX: &[u8] = b"zswap\0";
 static INSTANCE: Atomic<*mut bindings::zs_deferred> = Atomic::new(core::ptr::null_mut());
 
 /// The drain: every element is a `struct zswap_entry *`.
+///
+/// # Safety
+///
+/// Called by the deferred-free core with `nr` elements at `elems`.
 unsafe extern "C" fn drain(_priv: *mut c_void, elems: *const c_void, nr: c_uint) {
     let entries = elems.cast::<*mut c_void>();
     for i in 0..nr as usize {

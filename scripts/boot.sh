@@ -67,7 +67,7 @@ fail() {
 	die "$variant boot (plan $plan): $*"
 }
 [ $rc -eq 124 ] && fail "timed out after ${tmo}s (hang)"
-splat=$(grep -m1 -nE 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible circular locking|rcu_sched detected stalls|rcu: INFO' \
+splat=$(grep -m1 -nE "$SPLAT_RE" \
 	"$logdir/console.log" || true)
 [ -n "$splat" ] && fail "kernel report in the log: $splat"
 [ $rc -ne 0 ] && { cat "$logdir/qemu.log" >&2; fail "qemu exited with $rc"; }

@@ -19,3 +19,7 @@ arm64) KARCH=arm64; CROSS=aarch64-linux-gnu-; KIMAGE=arch/arm64/boot/Image ;;
 esac
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "ERROR: $*" >&2; exit 1; }
+# Kernel reports that fail a boot: panics, BUG/WARNING (lockdep, atomic
+# sleep, list and VM debugging, KFENCE), SLUB debug reports ("BUG <cache>
+# (...): ..."), kmemleak findings, RCU stalls.
+SPLAT_RE='Kernel panic|BUG:|WARNING:|Oops|general protection fault|KASAN:|UBSAN:|BUG [a-z0-9_:.-]+ \(|Object already free|kmemleak: [0-9]+ new suspected|possible circular locking|rcu_sched detected stalls|rcu: INFO'

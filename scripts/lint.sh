@@ -51,7 +51,7 @@ if [ -f "$obj/vmlinux" ]; then
 		grep -E -A6 '^(warning|error)' "$out/clippy.log" | head -60
 		fail=1
 	fi
-	echo "clippy: $(grep -cE '^(warning|error)' "$out/clippy.log") findings in $objs"
+	echo "clippy: $(grep -cE '^(warning|error)' "$out/clippy.log") findings in" $objs
 	for o in $objs; do rm -f "$obj/$o"; done
 else
 	echo "clippy: skipped, build the patched kernel first"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# stress.sh [DURATION_S] [LOGDIR]: boot the debug kernel (KASAN, lockdep,
+# stress.sh [DURATION_S] [LOGDIR]: boot the debug kernel (SLUB debug, DEBUG_PAGEALLOC, KFENCE, lockdep,
 # kmemleak, fail_page_alloc, Rust assertions) and run the stress plan for
 # DURATION_S seconds of churn; write LOGDIR/summary.json. Fails on a data
 # mismatch, a kernel report in the log, a leak, or a hang.
@@ -17,7 +17,7 @@ rc=0
 "$TOP/scripts/boot.sh" debug stress "$logdir" $((dur * 3 + 900)) "zsd.args=duration=$dur" || rc=1
 line=$(grep -h '^# STRESS ' "$logdir/ktap.log" | tail -1)
 [ -n "$line" ] || { echo "stress: no summary line in $logdir/ktap.log" >&2; line='# STRESS {}'; rc=1; }
-splats=$(grep -cE 'BUG:|WARNING:|Oops|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible circular locking|rcu: INFO' \
+splats=$(grep -cE "$SPLAT_RE" \
 	"$logdir/console.log")
 python3 - "$logdir/summary.json" "$splats" "${line#\# STRESS }" <<'PY'
 import json, sys

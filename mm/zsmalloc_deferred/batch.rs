@@ -28,7 +28,7 @@ const HDR: usize = size_of::<Batch>();
 
 /// Elements of `elem_size` bytes that fit in one batch.
 pub(crate) const fn capacity(elem_size: usize) -> u32 {
-    ((bindings::PAGE_SIZE as usize - HDR) / elem_size) as u32
+    ((bindings::PAGE_SIZE - HDR) / elem_size) as u32
 }
 
 impl Batch {

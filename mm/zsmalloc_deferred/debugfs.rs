@@ -169,6 +169,11 @@ unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings:
     }
 }
 
+/// `simple_attr` getter.
+///
+/// # Safety
+///
+/// `data` is a `Slot` of a live instance and `val` a valid out pointer.
 unsafe extern "C" fn attr_get(data: *mut c_void, val: *mut u64) -> c_int {
     // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
     let slot = unsafe { &*data.cast::<Slot>() };
@@ -180,6 +185,11 @@ unsafe extern "C" fn attr_get(data: *mut c_void, val: *mut u64) -> c_int {
     0
 }
 
+/// `simple_attr` setter.
+///
+/// # Safety
+///
+/// `data` is a `Slot` of a live instance.
 unsafe extern "C" fn attr_set(data: *mut c_void, val: u64) -> c_int {
     // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
     let slot = unsafe { &*data.cast::<Slot>() };

@@ -400,7 +400,7 @@ fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> 
             flags,
             0,
             name.as_char_ptr(),
-            kind.as_ptr(),
+            kind.as_char_ptr(),
         )
     };
     if wq.is_null() {

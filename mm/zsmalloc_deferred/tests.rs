@@ -99,6 +99,10 @@ fn ptr_of<T>(v: &T) -> *const u8 {
 }
 
 /// The drain of test instances.
+///
+/// # Safety
+///
+/// `priv_` is a live `Recorder`; `elems` holds `nr` elements of its size.
 unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint) {
     // SAFETY: Test instances are created with a live `Recorder` as `priv_`.
     let r = unsafe { &*priv_.cast::<Recorder>() };
@@ -147,6 +151,11 @@ struct OnCpu<'a> {
     cpu: u32,
 }
 
+/// Work function of an [`OnCpu`].
+///
+/// # Safety
+///
+/// `work` is the `work` field of a live `OnCpu`.
 unsafe extern "C" fn on_cpu_fn(work: *mut bindings::work_struct) {
     // SAFETY: `work` is the first field of an `OnCpu` kept alive until flushed.
     let o = unsafe { &*container_of!(work, OnCpu<'_>, work) };
@@ -216,7 +225,7 @@ mod cases {
         d.flush();
         assert_eq!(r.delivery_errors(nr), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
-        let accepted = (online_cpus() * PER_CPU) as u64 - r.rejections() as u64;
+        let accepted = u64::from(online_cpus() * PER_CPU) - r.rejections() as u64;
         assert_eq!(read(&d, Attr::Pushed), accepted);
         assert_eq!(read(&d, Attr::Drained), accepted);
         Deferred::destroy(d);
