@@ -134,7 +134,8 @@ zswap_swap_off
 echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
 sleep 1
 echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
-leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak 2>/dev/null || echo 0)
+leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak 2>/dev/null)
+leaks=${leaks:-0}
 
 injected=0
 for n in $(cat $C/injected 2>/dev/null); do injected=$((injected + n)); done
