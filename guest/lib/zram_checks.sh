@@ -14,24 +14,37 @@ check_switch_input() {
 	f=/sys/block/zram0/deferred_free
 	[ -f $f ] || { echo "no $f"; return 1; }
 	old=$(cat $f)
-	for bad in 2 -1 abc ""; do
+	for bad in 3 -1 abc ""; do
 		if echo "$bad" >$f 2>/dev/null; then
 			echo "writing '$bad' to $f succeeded"
 			return 1
 		fi
 	done
 	[ "$(cat $f)" = "$old" ] || { echo "invalid writes changed $f"; return 1; }
-	echo 0 >$f && [ "$(cat $f)" = 0 ] && echo 1 >$f && [ "$(cat $f)" = 1 ]
+	echo 0 >$f && [ "$(cat $f)" = 0 ] && echo 2 >$f && [ "$(cat $f)" = 2 ] &&
+		echo 1 >$f && [ "$(cat $f)" = 1 ]
+}
+
+# deferred_free=2 (only zs_free() deferred): data intact, nothing leaked.
+check_handle_mode() {
+	echo 2 >/sys/block/zram0/deferred_free || return 1
+	check_no_leak zram0 reuse_integrity -s 32 -r 4
+	rc=$?
+	zflush zram0_handle
+	echo "handle instance: pushed $(cat "$ZD/zram0_handle/pushed") drained $(cat "$ZD/zram0_handle/drained")"
+	[ "$(cat "$ZD/zram0_handle/pushed")" -gt 0 ] || rc=1
+	echo 1 >/sys/block/zram0/deferred_free
+	return $rc
 }
 
 # After a test and a flush, the backend holds exactly what it held before.
 check_no_leak() {	# $1: device, rest: command
 	dev=$1
 	shift
-	zflush "$dev"
+	zflush "$dev"; zflush "${dev}_handle"
 	before=$(mm3 "$dev")
 	"$@" >/tmp/leak.out 2>&1 || { tail -5 /tmp/leak.out; return 1; }
-	zflush "$dev"
+	zflush "$dev"; zflush "${dev}_handle"
 	after=$(mm3 "$dev")
 	echo "mm_stat orig compr used before: $before after: $after"
 	[ -n "$before" ] && [ "$before" = "$after" ]

@@ -10,7 +10,7 @@
 cpus_online() { [ "$(nproc)" -ge 2 ]; }
 lat() { munmap_swap_latency -b zram "$@" --floor; }
 
-ktap_begin 21
+ktap_begin 22
 ktap_check smp_both_vcpus_online cpus_online
 ktap_check zram_swap_on zram_swap_on 2G
 ktap_run munmap_swap_latency_zram lat -s 64 -r 2
@@ -20,6 +20,7 @@ ktap_check zram_switch_rejects_bad_input check_switch_input
 ktap_check zram_no_leak_after_flush check_no_leak zram0 reuse_integrity -s 32 -r 4
 ktap_check zram_toggle_switch_under_load check_toggle_under_load
 ktap_check zram_switch_off_is_sync check_switch_off_sync
+ktap_check zram_handle_only_mode check_handle_mode
 ktap_check zram_cpu_hotplug_while_freeing check_cpu_hotplug
 ktap_check zram_no_leak_after_hotplug check_no_leak zram0 true
 ktap_check zram_reset_with_pending_frees check_reset_pending

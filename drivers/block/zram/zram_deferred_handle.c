@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * deferred_free=2: keep zram's slot freeing synchronous (slot lock, flags,
+ * stats) and defer only zs_free() of the handle, through a second
+ * deferred-free instance with 8-byte elements. This is the design of the
+ * RFC's v2 and exists to measure how much of the speedup each part gives;
+ * deferred_free=1 (the whole slot free) is the one to use.
+ */
+#include <linux/blkdev.h>
+#include <linux/zsmalloc.h>
+
+#include "zram_deferred.h"
+#include "zram_deferred_handle.h"
+
+static void zram_handle_drain(void *priv, const void *elems, unsigned int nr)
+{
+	struct zram *zram = priv;
+	const unsigned long *handle = elems;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		zs_free(zram->mem_pool, handle[i]);
+}
+
+static const struct zs_deferred_ops zram_handle_ops = {
+	.elem_size = sizeof(unsigned long),
+	.drain = zram_handle_drain,
+};
+
+/* Created with the device's table, off until deferred_free=2. */
+void zram_handle_deferred_init(struct zram *zram, unsigned long num_pages)
+{
+	char name[DISK_NAME_LEN + 8];
+	struct zs_deferred *d;
+
+	snprintf(name, sizeof(name), "%s_handle", zram->disk->disk_name);
+	d = zs_deferred_create(name, &zram_handle_ops, zram, num_pages);
+	if (IS_ERR(d))
+		return;
+	zs_deferred_set_enabled(d, zram->deferred_handles_on);
+	zram->deferred_handles = d;
+}
+
+/* Frees every handle still queued; the pool must still exist. */
+void zram_handle_deferred_fini(struct zram *zram)
+{
+	zs_deferred_destroy(zram->deferred_handles);
+	zram->deferred_handles = NULL;
+}
+
+/* zs_free() now or later; callers hold the slot lock. */
+void zram_free_handle(struct zram *zram, unsigned long handle)
+{
+	if (!zram->deferred_handles ||
+	    !zs_deferred_push(zram->deferred_handles, &handle))
+		zs_free(zram->mem_pool, handle);
+}
+
+/* deferred_free: 0 synchronous, 1 whole slot free, 2 zs_free() only. */
+int zram_deferred_set_mode(struct zram *zram, unsigned int mode)
+{
+	int err;
+
+	err = zram_deferred_set(zram, mode == 1);
+	if (err)
+		return err;
+	zram->deferred_handles_on = mode == 2;
+	if (zram->deferred_handles)
+		zs_deferred_set_enabled(zram->deferred_handles, mode == 2);
+	return 0;
+}
