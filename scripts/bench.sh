@@ -26,8 +26,11 @@ else
 	matrix_mp="backends=zram:zswap,sizes=256,procs=2:3,runs=5"
 fi
 # The patched kernel interleaves its switch off/on in one boot; the base
-# kernel has no switch.
+# kernel has no switch. zram also has 'handle' (only zs_free() deferred),
+# which the breakdown boot adds.
 modes_patched=${MODES:-sync:deferred}
+breakdown="backends=zram,sizes=256,procs=1,runs=5,modes=sync:handle:deferred"
+[ "${QUICK:-0}" = 1 ] && modes_patched=${MODES:-sync:handle:deferred} && breakdown=
 
 for i in $(seq 1 "$boots"); do
 	for k in base patched; do
@@ -44,4 +47,9 @@ for i in $(seq 1 "$boots"); do
 		done
 	done
 done
+if [ -n "$breakdown" ]; then
+	log "bench breakdown boot: patched kernel ($breakdown)"
+	"$TOP/scripts/boot.sh" patched bench "$out/boot-9-patched-breakdown" \
+		"${BENCH_TIMEOUT:-3000}" "zsd.args=$breakdown"
+fi
 PYTHONPATH="$TOOLS/py" python3 "$TOP/scripts/bench_report.py" "$out" "$(cat "$BUILD/base-version")" "$ARCH"

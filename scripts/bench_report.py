@@ -99,14 +99,36 @@ def main():
                 lines.append(row(f"{r['size_mb']}MB", r))
         lines.append('')
     lines += push_lines(results)
+    breakdown = breakdown_rows(rows)
+    if breakdown:
+        lines += ['', 'zram 256MB, single process, patched kernel, same boots: what each part gives',
+                  f"{'mode':<34} {'munmap':>9} {'min-max':>17} {'vs sync':>8}"]
+        for b in breakdown:
+            lines.append(f"{b['label']:<34} {fmt(b['ms']):>9} {b['min_ms']:>7.2f}-{b['max_ms']:<7.2f}ms "
+                         f"{b['speedup']:>7.2f}x")
     text = '\n'.join(lines)
     print(text)
     with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
-        json.dump({'meta': meta, 'rows': results}, f, indent=1)
+        json.dump({'meta': meta, 'rows': results, 'breakdown': breakdown}, f, indent=1)
     with open(os.path.join(outdir, 'report.md'), 'w', encoding='utf-8') as f:
         f.write('# munmap latency of swap-filled VMAs\n\n```\n' + text + '\n```\n')
         if plot(outdir, results):
             f.write('\n![munmap latency by size](munmap.png)\n')
+
+
+def breakdown_rows(rows):
+    """zram 256 MiB x1 on the patched kernel by mode: sync, handle, deferred."""
+    labels = {'sync': 'synchronous (deferred_free=0)',
+              'handle': 'zs_free() deferred only (=2)',
+              'deferred': 'whole slot free deferred (=1)'}
+    got = {}
+    for mode in labels:
+        got[mode] = stats(cell(rows, 'zram', 256, 1, 'patched', mode))
+    if got['handle'][0] is None or got['sync'][0] is None:
+        return []
+    return [{'mode': m, 'label': labels[m], 'ms': got[m][0], 'min_ms': got[m][1],
+             'max_ms': got[m][2], 'speedup': got['sync'][0] / got[m][0]}
+            for m in labels if got[m][0] is not None]
 
 
 def push_lines(results):
