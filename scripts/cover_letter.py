@@ -48,6 +48,16 @@ def body(res):
         lines.append(f'{case:<16} {fmt(r.get("switch_off_ms")):>9} {fmt(r["patched_ms"]):>9} '
                      f'{sb:>8} {fmt(r["floor_ms"]):>9} {fmt(r["returned_ms"]):>9}')
     lines.append('')
+    if res.get('breakdown'):
+        lines.append('What each change gives (zram 256MB, one process, same boots):')
+        lines.append('')
+        for b in res['breakdown']:
+            lines.append(f"  {b['label']:<34} {fmt(b['ms']):>9} {b['speedup']:.2f}x")
+        lines.append('')
+        lines.append('Memory cost: one page per CPU being filled plus the pool, min = max/8')
+        lines.append('pages held while idle, max = one page per 1020 (zram) or 510 (zswap)')
+        lines.append('outstanding entries, at most RAM/64; zram adds one byte per slot.')
+        lines.append('')
     lines.append(f"Guest: {meta['guest']}, {meta['kernel']}, QEMU accel {meta['qemu_accel']},")
     lines.append(f"{meta['date']}; medians of every run of each cell ('make bench').")
     return '\n'.join(lines)
