@@ -55,7 +55,9 @@ series-check: assemble
 # The patched tree with CONFIG_ZSMALLOC_DEFERRED_FREE=n builds and boots.
 check-off: assemble
 	@$(S)/build.sh off && $(S)/initramfs.sh off >/dev/null && \
-		$(S)/boot.sh off smoke $(CURDIR)/out/check-off-$(ARCH) 600
+		$(S)/boot.sh off smoke $(CURDIR)/out/check-off-$(ARCH) 600 && \
+		python3 $(S)/summarize.py build/linux/tools/testing/kunit/kunit.py \
+			$(CURDIR)/out/check-off-$(ARCH)
 
 # Boot the patched kernel with a shell on the terminal (Ctrl-a x quits).
 shell: initramfs
