@@ -10,6 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 out=$OUT/bench
+# Other architectures keep their own results next to x86_64's.
+[ "$ARCH" = x86_64 ] || out=$OUT/bench-$ARCH
 mkdir -p "$out"
 rm -rf "$out"/boot-*
 "$TOP/scripts/build.sh" base

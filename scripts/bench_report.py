@@ -99,6 +99,7 @@ def main():
                 lines.append(row(f"{r['size_mb']}MB", r))
         lines.append('')
     lines += push_lines(results)
+    lines += target_lines(results)
     breakdown = breakdown_rows(rows)
     if breakdown:
         lines += ['', 'zram 256MB, single process, patched kernel, same boots: what each part gives',
@@ -129,6 +130,25 @@ def breakdown_rows(rows):
     return [{'mode': m, 'label': labels[m], 'ms': got[m][0], 'min_ms': got[m][1],
              'max_ms': got[m][2], 'speedup': got['sync'][0] / got[m][0]}
             for m in labels if got[m][0] is not None]
+
+
+def target_lines(results):
+    """The issue's targets, each against the floor measured in the same boots."""
+    out = ['', 'Targets (reported, not asserted):']
+    for r in results:
+        if not r['patched_ms'] or not r['floor_ms']:
+            continue
+        if r['nprocs'] == 1:
+            ratio = r['patched_ms'] / r['floor_ms']
+            verdict = 'met' if ratio <= 1.3 else f'missed by {ratio / 1.3:.2f}x'
+            out.append(f"  {r['backend']} {r['size_mb']}MB x1: patched {ratio:.2f}x the floor "
+                       f"(target <= 1.3x: {verdict})")
+        if r['returned_ms'] and r['base_ms']:
+            ratio = r['returned_ms'] / r['base_ms']
+            if ratio > 1.2:
+                out.append(f"  {r['backend']} {r['size_mb']}MB x{r['nprocs']}: memory returned "
+                           f"after {ratio:.2f}x the base munmap time (target <= 1.2x: missed)")
+    return out
 
 
 def push_lines(results):
