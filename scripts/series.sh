@@ -11,6 +11,7 @@ git -C "$SRC_PATCHED" format-patch -q --cover-letter --subject-prefix="RFC PATCH
 	base..series -o "$out"
 res=$OUT/bench/results.json
 [ "$ARCH" = x86_64 ] || res=$OUT/bench-$ARCH/results.json
+[ -f "$res" ] || res=$TOP/results/bench-$ARCH-full.json
 [ -f "$res" ] || die "no $res: run 'make bench' (or 'make bench QUICK=1') first"
 python3 "$TOP/scripts/cover_letter.py" "$out"/0000-cover-letter.patch "$res" \
 	"$TOP/scripts/cover_intro.txt"
