@@ -10,7 +10,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench lint series series-check check-off stress shell clean distclean
+.PHONY: all setup assemble build build-base kernel initramfs check bench lint series series-check check-off stress htmldocs shell clean distclean
 
 all: check
 
@@ -47,6 +47,10 @@ series: assemble
 # hotplug, resets and switches: make stress DURATION=600
 stress: assemble
 	@$(S)/stress.sh $(or $(DURATION),600)
+
+# Documentation/mm with Sphinx; no warning may concern the series.
+htmldocs: assemble
+	@$(S)/htmldocs.sh
 
 # Every patch builds on its own, with the option on and off.
 series-check: assemble
