@@ -17,7 +17,7 @@ for c in $(git -C "$SRC_PATCHED" rev-list --reverse base..series); do
 	git -C "$wt" checkout -q --detach "$c"
 	for v in on off; do
 		# Before the option exists there is nothing to turn on.
-		if [ $v = on ] && ! grep -q ZSMALLOC_DEFERRED_FREE "$wt/mm/Kconfig" 2>/dev/null; then
+		if [ $v = on ] && [ ! -f "$wt/mm/Kconfig.deferred" ]; then
 			log "patch $n ($subj): option not there yet, 'on' skipped"
 			continue
 		fi
