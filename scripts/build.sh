@@ -10,11 +10,12 @@ variant=$1
 shift
 case $variant in base) src=$SRC_BASE ;; bisect-*) src=$BUILD/linux-bisect ;; *) src=$SRC_PATCHED ;; esac
 obj=$(OBJ_DIR "$variant")
+use_toolchain "$variant"
 "$TOP/scripts/configure.sh" "$variant"
 
 log "building $variant kernel ($ARCH, $(cat "$BUILD/base-version")) in $obj"
 start=$(date +%s)
-if ! make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
+if ! make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" \
 	-j"$(nproc)" "$@" \
 	>"$obj/build.log" 2>&1; then
 	grep -E -B2 -A8 'error(\[E[0-9]+\])?:|Error [0-9]' "$obj/build.log" | head -80 >&2

@@ -4,7 +4,7 @@
 # check.sh: build the patched kernel and its debug variant, boot the first
 # with the 'check' plan (KUnit at boot, then the kselftests and the zram and
 # zswap checks), run 'make lint', boot the debug kernel for a short stress
-# run (KUnit again, under SLUB debug, DEBUG_PAGEALLOC and lockdep), and summarize. The last line is
+# run (KUnit again, under KASAN, lockdep and kmemleak), and summarize. The last line is
 # always 'N passed, N failed'.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"

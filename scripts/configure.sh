@@ -20,6 +20,7 @@ bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
 esac
 frags="$frags $ARCH"
 obj=$(OBJ_DIR "$variant")
+use_toolchain "$variant"
 mkdir -p "$obj"
 
 files=""
@@ -27,10 +28,10 @@ for f in $frags; do
 	[ -f "$TOP/configs/$f.config" ] && files="$files $TOP/configs/$f.config"
 done
 # Same fragments, same result: skip the (slow-ish) merge when nothing changed.
-stamp=$(cat $files "$src/Makefile" | sha1sum | cut -c1-12)-$(git -C "$src" rev-parse HEAD)
+stamp=$(cat $files "$src/Makefile" | sha1sum | cut -c1-12)-$(git -C "$src" rev-parse HEAD)-llvm$LLVM
 [ -f "$obj/.config" ] && [ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
-mk() { make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM= "$@"; }
+mk() { make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" "$@"; }
 mk rustavailable >"$obj/rustavailable.log" 2>&1 || {
 	cat "$obj/rustavailable.log" >&2
 	die "make rustavailable failed: the Rust toolchain is incomplete (see above; run 'make setup')"

@@ -45,6 +45,9 @@ fi
 
 APT_PKGS="flex bison bc libelf-dev libssl-dev cpio busybox-static \
 	qemu-system-x86 ccache xz-utils rsync git make gcc python3"
+# The debug (KASAN) kernel is built with LLVM: bookworm's clang-19 (7.3
+# needs LLVM >= 17.0.1), its linker and binutils, and libclang-19 for bindgen.
+APT_PKGS="$APT_PKGS clang-19 lld-19 llvm-19 libclang1-19"
 # arm64: bookworm's cross gcc 12 (trixie's would upgrade the host's gcc and
 # binutils), static glibc for the selftests, qemu-system-aarch64.
 [ "${ARCH:-x86_64}" = arm64 ] &&
