@@ -10,7 +10,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench lint series series-check check-off stress htmldocs shell clean distclean
+.PHONY: all setup assemble build build-base kernel initramfs check bench lint rustdoc series series-check check-off stress htmldocs shell clean distclean
 
 all: check
 
@@ -40,10 +40,14 @@ bench: assemble
 lint: kernel
 	@$(S)/lint.sh
 
+# HTML for the series' Rust crates next to the kernel's rustdoc.
+rustdoc: kernel
+	@$(S)/rustdoc.sh
+
 series: assemble
 	@$(S)/series.sh
 
-# Debug kernel (SLUB debug, DEBUG_PAGEALLOC, KFENCE, lockdep, kmemleak, fault injection) under churn,
+# Debug kernel (clang, KASAN, KFENCE, lockdep, kmemleak, fault injection) under churn,
 # hotplug, resets and switches: make stress DURATION=600
 stress: assemble
 	@$(S)/stress.sh $(or $(DURATION),600)

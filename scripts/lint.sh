@@ -5,6 +5,8 @@
 #  - checkpatch.pl --strict on every patch of 'git format-patch base..';
 #  - rustfmt check of every Rust file the series adds;
 #  - a CLIPPY=1 build of the series' Rust objects, warnings are errors;
+#  - rustdoc HTML for the series' Rust crates, warnings are errors
+#    (scripts/rustdoc.sh);
 #  - kernel-doc -none on the C API header.
 # Ignored checkpatch types, each justified in the cover letter:
 #   FILE_PATH_CHANGES  new files sit under existing MAINTAINERS F: patterns
@@ -57,6 +59,8 @@ else
 	echo "clippy: skipped, build the patched kernel first"
 	fail=1
 fi
+
+"$TOP/scripts/rustdoc.sh" || fail=1
 
 kd=$(cd "$SRC_PATCHED" && ./scripts/kernel-doc -none -Wall include/linux/zsmalloc.h 2>&1 | grep -ci warning)
 echo "kernel-doc: include/linux/zsmalloc.h: $kd warnings"
