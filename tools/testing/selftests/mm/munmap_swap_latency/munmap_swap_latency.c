@@ -35,13 +35,8 @@
 #include <sys/wait.h>
 
 #include "kselftest.h"
+#include "swap_util.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT		21
-#endif
-
-#define MIB			(1024UL * 1024)
-#define PAGEOUT_CHUNK		(4 * MIB)
 #define PAGEOUT_RETRIES		3
 #define MIN_SLACK		(64UL << 10)
 #define MAX_PROCS		1024
@@ -50,7 +45,6 @@
 #define POLL_NS			NSEC_PER_MSEC
 #define SETTLE_NS		(20 * NSEC_PER_MSEC)
 #define TAG_MAGIC		0x6d736c7400000000ULL	/* "mslt" */
-#define PATTERN_WORDS		8
 
 enum backend {
 	BACKEND_ZRAM,
@@ -147,51 +141,6 @@ static double ns_to_ms(unsigned long long ns)
 	return (double)ns / NSEC_PER_MSEC;
 }
 
-static unsigned long long mix64(unsigned long long x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/*
- * Page layout: the page index and a tag (run and process) in the first two
- * words, then roughly 1/6 of the page of pseudo random words and a repeating
- * 64 byte pattern for the rest.  Every page differs from all others, is never
- * same-filled and compresses to about 1/5 of its size.
- */
-static void fill_page(unsigned long long *p, unsigned long idx,
-		      unsigned long long tag)
-{
-	size_t nwords = page_size / sizeof(*p);
-	size_t nrandom = nwords * 5 / 32;
-	unsigned long long seed = mix64(idx ^ mix64(tag));
-	unsigned long long pat[PATTERN_WORDS];
-	size_t i;
-
-	p[0] = idx;
-	p[1] = tag;
-	for (i = 2; i < nrandom; i++)
-		p[i] = mix64(seed + i);
-	for (i = 0; i < PATTERN_WORDS; i++)
-		pat[i] = mix64(~seed + i) | 1;
-	for (i = nrandom; i < nwords; i++)
-		p[i] = pat[i % PATTERN_WORDS];
-}
-
-static int page_out(char *buf, size_t len)
-{
-	size_t off, chunk;
-
-	for (off = 0; off < len; off += chunk) {
-		chunk = len - off < PAGEOUT_CHUNK ? len - off : PAGEOUT_CHUNK;
-		if (madvise(buf + off, chunk, MADV_PAGEOUT))
-			return -1;
-	}
-	return 0;
-}
-
 static long count_resident(char *buf, size_t len, unsigned char *vec)
 {
 	size_t i, npages = len / page_size;
@@ -224,43 +173,13 @@ static int read_counter(unsigned long long *val)
 	return 0;
 }
 
-/* Number of active swap devices, listing them; -1 if /proc/swaps is missing. */
-static int count_swaps(void)
-{
-	char line[512], dev[256];
-	int n = 0;
-	FILE *f;
-
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return -1;
-	/* The first line is the header. */
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return 0;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s", dev) != 1)
-			continue;
-		ksft_print_msg("swap device: %s\n", dev);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static void check_environment(void)
 {
 	unsigned long long val;
 	char buf[8];
 	FILE *f;
-	int n;
 
-	n = count_swaps();
-	if (n < 0)
-		ksft_exit_skip("cannot read /proc/swaps: %s\n", strerror(errno));
-	if (!n)
-		ksft_exit_skip("no active swap device in /proc/swaps\n");
+	skip_without_swap();
 
 	if (opt.backend == BACKEND_ZRAM)
 		snprintf(counter_path, sizeof(counter_path),
@@ -321,6 +240,7 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 	struct child_slot *slot = &sh->slot[idx];
 	size_t len = opt.size_mb * MIB;
 	unsigned long npages = len / page_size;
+	size_t nwords = page_size / sizeof(unsigned long long);
 	unsigned long long tag, t0, t1;
 	unsigned char *vec;
 	unsigned long i;
@@ -343,12 +263,17 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 	/* Base pages only, so that every page gets its own swap entry. */
 	madvise(buf, len, MADV_NOHUGEPAGE);
 
+	/*
+	 * The tag (run and process) makes every page differ from all others,
+	 * also across processes and runs.
+	 */
 	tag = TAG_MAGIC | (unsigned long long)run << 12 | idx;
 	for (i = 0; i < npages; i++)
-		fill_page((unsigned long long *)(buf + i * page_size), i, tag);
+		fill_pattern((unsigned long long *)(buf + i * page_size),
+			     nwords, i, tag);
 
 	for (tries = 0; ; tries++) {
-		if (page_out(buf, len)) {
+		if (page_out(buf, len, false)) {
 			child_report(sh, slot, CHILD_ERROR, "madvise(MADV_PAGEOUT)");
 			goto out_unmap;
 		}
@@ -387,16 +312,6 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 out_unmap:
 	free(vec);
 	munmap(buf, len);
-}
-
-static int wait_child(pid_t pid, int *status)
-{
-	pid_t ret;
-
-	do {
-		ret = waitpid(pid, status, 0);
-	} while (ret < 0 && errno == EINTR);
-	return ret == pid ? 0 : -1;
 }
 
 /* Kill (if asked to) and reap every child that has not been reaped yet. */
@@ -716,23 +631,6 @@ static void usage(FILE *f, const char *prog)
 		prog, KSFT_SKIP);
 }
 
-static unsigned long parse_ulong(const char *prog, const char *name,
-				 const char *s, unsigned long min,
-				 unsigned long max)
-{
-	unsigned long val;
-	char *end;
-
-	errno = 0;
-	val = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || val < min || val > max) {
-		fprintf(stderr, "%s: invalid %s '%s' (allowed %lu..%lu)\n",
-			prog, name, s, min, max);
-		exit(KSFT_FAIL);
-	}
-	return val;
-}
-
 enum {
 	OPT_FLOOR = 256,
 	OPT_RETURNED_TIMEOUT,
@@ -833,17 +731,13 @@ int main(int argc, char **argv)
 	double *times;
 	bool *reaped;
 	pid_t *pids;
-	long psz;
 	int ret;
 
 	parse_args(argc, argv);
 
 	ksft_print_header();
 
-	psz = sysconf(_SC_PAGESIZE);
-	if (psz <= 0)
-		ksft_exit_fail_msg("cannot get the page size\n");
-	page_size = psz;
+	page_size = get_page_size();
 
 	check_environment();
 
@@ -877,11 +771,5 @@ int main(int argc, char **argv)
 	free(pids);
 	munmap(sh, shared_len);
 
-	if (ksft_get_fail_cnt())
-		ksft_exit_fail();
-	if (!ksft_get_pass_cnt() && ksft_get_xskip_cnt()) {
-		ksft_print_cnts();
-		exit(KSFT_SKIP);
-	}
-	ksft_finished();
+	exit_with_results();
 }

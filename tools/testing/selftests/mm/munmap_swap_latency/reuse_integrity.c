@@ -26,22 +26,11 @@
 #include <sys/mman.h>
 
 #include "kselftest.h"
+#include "swap_util.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT		21
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
-
-#define MIB			(1024UL * 1024)
-#define PAGEOUT_CHUNK		(4 * MIB)
 #define PAGEOUT_RETRIES		3
-#define MAX_BLOCK_SHIFT		5
 #define MAX_REPORTED		5
-#define MAX_BLOCKS		32768
 #define TAG_MAGIC		0x73727569ULL	/* "srui" */
-#define PATTERN_WORDS		8
 #define GEN_OLD			0
 #define GEN_NEW			1
 
@@ -71,65 +60,16 @@ static size_t page_words;
 static unsigned char *mincore_vec;
 static unsigned long long *expected;
 
-static unsigned long long mix64(unsigned long long x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static unsigned long long make_tag(unsigned int round, unsigned int gen)
 {
 	return TAG_MAGIC << 32 | (unsigned long long)round << 8 | gen;
 }
 
-static unsigned long long page_csum(const unsigned long long *p)
-{
-	unsigned long long c = 0;
-	size_t i;
-
-	for (i = 0; i < page_words - 1; i++)
-		c = ((c << 7) | (c >> 57)) ^ p[i];
-	return mix64(c);
-}
-
-/*
- * Page layout: page index and tag (round and generation) in the first two
- * words, about 1/6 of the page of pseudo random words, a repeating 64 byte
- * pattern and a checksum of all the other words in the last word.  The
- * checksum tells a misplaced but intact page apart from a corrupted one.
- */
+/* Fill page @idx with the checksummed pattern of round @round, gen @gen. */
 static void fill_page(unsigned long long *p, unsigned long idx,
 		      unsigned int round, unsigned int gen)
 {
-	unsigned long long tag = make_tag(round, gen);
-	unsigned long long seed = mix64(idx ^ mix64(tag));
-	size_t nrandom = page_words * 5 / 32;
-	unsigned long long pat[PATTERN_WORDS];
-	size_t i;
-
-	p[0] = idx;
-	p[1] = tag;
-	for (i = 2; i < nrandom; i++)
-		p[i] = mix64(seed + i);
-	for (i = 0; i < PATTERN_WORDS; i++)
-		pat[i] = mix64(~seed + i) | 1;
-	for (i = nrandom; i < page_words - 1; i++)
-		p[i] = pat[i % PATTERN_WORDS];
-	p[page_words - 1] = page_csum(p);
-}
-
-static int page_out(char *buf, size_t len)
-{
-	size_t off, chunk;
-
-	for (off = 0; off < len; off += chunk) {
-		chunk = len - off < PAGEOUT_CHUNK ? len - off : PAGEOUT_CHUNK;
-		if (madvise(buf + off, chunk, MADV_PAGEOUT))
-			return -1;
-	}
-	return 0;
+	fill_pattern_csum(p, page_words, idx, make_tag(round, gen));
 }
 
 /* Resident pages in [buf, buf + len); only pages selected by @want count. */
@@ -168,12 +108,7 @@ static bool is_replaced(unsigned long idx, unsigned long block,
  */
 static unsigned long round_block(unsigned int round)
 {
-	unsigned long block = 1UL << ((round / 2) % (MAX_BLOCK_SHIFT + 1));
-
-	/* Stay well below the default vm.max_map_count in munmap() rounds. */
-	while (opt.size_mb * MIB / page_size / block > MAX_BLOCKS)
-		block <<= 1;
-	return block;
+	return block_pages(round / 2, opt.size_mb * MIB / page_size);
 }
 
 static unsigned int round_phase(unsigned int round)
@@ -199,7 +134,7 @@ static void describe_page(unsigned int round, unsigned long idx,
 			       round, idx);
 		return;
 	}
-	if (page_csum(p) == p[page_words - 1] && tag >> 32 == TAG_MAGIC) {
+	if (page_csum(p, page_words) == p[page_words - 1] && tag >> 32 == TAG_MAGIC) {
 		ksft_print_msg("round %u: page %lu holds intact page %llu of round %llu gen %llu\n",
 			       round, idx, p[0], (tag >> 8) & 0xffffff,
 			       tag & 0xff);
@@ -266,7 +201,7 @@ static int run_round(unsigned int round, struct round_stats *st)
 			  round, GEN_OLD);
 
 	for (tries = 0; ; tries++) {
-		if (page_out(buf, len)) {
+		if (page_out(buf, len, false)) {
 			ksft_perror("madvise(MADV_PAGEOUT)");
 			goto fail;
 		}
@@ -329,7 +264,7 @@ static int run_round(unsigned int round, struct round_stats *st)
 	}
 
 	/* Page them out too, so that they reuse the slots just freed. */
-	if (page_out(buf, len)) {
+	if (page_out(buf, len, false)) {
 		ksft_perror("madvise(MADV_PAGEOUT)");
 		goto fail;
 	}
@@ -363,30 +298,6 @@ fail:
 	return KSFT_FAIL;
 }
 
-static int count_swaps(void)
-{
-	char line[512], dev[256];
-	int n = 0;
-	FILE *f;
-
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return -1;
-	/* The first line is the header. */
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return 0;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s", dev) != 1)
-			continue;
-		ksft_print_msg("swap device: %s\n", dev);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -403,23 +314,6 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"Needs an active swap device; skips (exit code %d) without one.\n",
 		prog, KSFT_SKIP);
-}
-
-static unsigned long parse_ulong(const char *prog, const char *name,
-				 const char *s, unsigned long min,
-				 unsigned long max)
-{
-	unsigned long val;
-	char *end;
-
-	errno = 0;
-	val = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || val < min || val > max) {
-		fprintf(stderr, "%s: invalid %s '%s' (allowed %lu..%lu)\n",
-			prog, name, s, min, max);
-		exit(KSFT_FAIL);
-	}
-	return val;
 }
 
 static void parse_args(int argc, char **argv)
@@ -474,24 +368,16 @@ int main(int argc, char **argv)
 	unsigned long verified = 0, mismatches = 0, done = 0;
 	struct round_stats st;
 	unsigned int round;
-	long psz;
-	int ret, n;
+	int ret;
 
 	parse_args(argc, argv);
 
 	ksft_print_header();
 
-	psz = sysconf(_SC_PAGESIZE);
-	if (psz <= 0)
-		ksft_exit_fail_msg("cannot get the page size\n");
-	page_size = psz;
+	page_size = get_page_size();
 	page_words = page_size / sizeof(*expected);
 
-	n = count_swaps();
-	if (n < 0)
-		ksft_exit_skip("cannot read /proc/swaps: %s\n", strerror(errno));
-	if (!n)
-		ksft_exit_skip("no active swap device in /proc/swaps\n");
+	skip_without_swap();
 
 	mincore_vec = malloc(opt.size_mb * MIB / page_size);
 	if (!mincore_vec)
@@ -521,11 +407,5 @@ int main(int argc, char **argv)
 	free(expected);
 	free(mincore_vec);
 
-	if (ksft_get_fail_cnt())
-		ksft_exit_fail();
-	if (!ksft_get_pass_cnt() && ksft_get_xskip_cnt()) {
-		ksft_print_cnts();
-		exit(KSFT_SKIP);
-	}
-	ksft_finished();
+	exit_with_results();
 }

@@ -48,26 +48,15 @@
 #include <sys/wait.h>
 
 #include "kselftest.h"
+#include "swap_util.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT		21
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
-
-#define MIB			(1024UL * 1024)
 #define GIB			(1024.0 * 1024 * 1024)
 #define NSEC_PER_SEC		1000000000ULL
-#define PAGEOUT_CHUNK		(4 * MIB)
 #define MAX_WORKERS		64
 #define MAX_DURATION_S		1000000UL
-#define MAX_BLOCK_SHIFT		5
-#define MAX_BLOCKS		32768
 #define SAMPLE_STRIDE		8
 #define GRACE_S			60UL
 #define TAG_MAGIC		0x7363ULL	/* "sc" */
-#define PATTERN_WORDS		8
 
 /* Exit codes of the child of an exit round. */
 #define CHILD_OK		0
@@ -157,27 +146,9 @@ static int now_ns(unsigned long long *ns)
 	return 0;
 }
 
-static unsigned long long mix64(unsigned long long x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static unsigned long long make_tag(unsigned int worker, unsigned int gen)
 {
 	return TAG_MAGIC << 48 | (unsigned long long)worker << 32 | gen;
-}
-
-static unsigned long long page_csum(const unsigned long long *p)
-{
-	unsigned long long c = 0;
-	size_t i;
-
-	for (i = 0; i < page_words - 1; i++)
-		c = ((c << 7) | (c >> 57)) ^ p[i];
-	return mix64(c);
 }
 
 static unsigned long long *page_ptr(char *buf, unsigned long idx)
@@ -185,30 +156,11 @@ static unsigned long long *page_ptr(char *buf, unsigned long idx)
 	return (unsigned long long *)(buf + idx * page_size);
 }
 
-/*
- * Page layout: page index and tag (worker and generation) in the first two
- * words, about 1/6 of the page of pseudo random words, a repeating 64 byte
- * pattern and a checksum of all the other words in the last word.  The
- * checksum tells a misplaced but intact page apart from a corrupted one.
- */
+/* Fill page @idx with the checksummed pattern of @worker, gen @gen. */
 static void fill_page(unsigned long long *p, unsigned long idx,
 		      unsigned int worker, unsigned int gen)
 {
-	unsigned long long tag = make_tag(worker, gen);
-	unsigned long long seed = mix64(idx ^ mix64(tag));
-	size_t nrandom = page_words * 5 / 32;
-	unsigned long long pat[PATTERN_WORDS];
-	size_t i;
-
-	p[0] = idx;
-	p[1] = tag;
-	for (i = 2; i < nrandom; i++)
-		p[i] = mix64(seed + i);
-	for (i = 0; i < PATTERN_WORDS; i++)
-		pat[i] = mix64(~seed + i) | 1;
-	for (i = nrandom; i < page_words - 1; i++)
-		p[i] = pat[i % PATTERN_WORDS];
-	p[page_words - 1] = page_csum(p);
+	fill_pattern_csum(p, page_words, idx, make_tag(worker, gen));
 }
 
 /* Generation numbers are never 0, which keeps tags of real data non-zero. */
@@ -217,23 +169,6 @@ static unsigned int next_gen(struct worker *w)
 	if (!++w->last_gen)
 		w->last_gen = 1;
 	return w->last_gen;
-}
-
-/*
- * MADV_PAGEOUT leaves pages that cannot be reclaimed right now where they
- * are; that only shows up in the swapped-out count and is not an error.
- */
-static int page_out(char *buf, size_t len)
-{
-	size_t off, chunk;
-
-	for (off = 0; off < len; off += chunk) {
-		chunk = len - off < PAGEOUT_CHUNK ? len - off : PAGEOUT_CHUNK;
-		if (madvise(buf + off, chunk, MADV_PAGEOUT) &&
-		    errno != EAGAIN && errno != EBUSY && errno != EINTR)
-			return -1;
-	}
-	return 0;
 }
 
 /* Base pages only, so that every page gets a swap slot of its own. */
@@ -286,7 +221,7 @@ static void describe_page(const char *who, unsigned long idx,
 		ksft_print_msg("%s: page %lu reads as all zeroes\n", who, idx);
 		return;
 	}
-	if (page_csum(p) == p[page_words - 1] && tag >> 48 == TAG_MAGIC) {
+	if (page_csum(p, page_words) == p[page_words - 1] && tag >> 48 == TAG_MAGIC) {
 		ksft_print_msg("%s: page %lu holds intact page %llu of worker %llu gen %llu\n",
 			       who, idx, p[0], (tag >> 32) & 0xffff,
 			       tag & 0xffffffff);
@@ -347,12 +282,7 @@ static unsigned long verify(struct worker *w, const char *what, char *buf,
  */
 static unsigned long round_block(struct worker *w)
 {
-	unsigned long block;
-
-	block = 1UL << ((w->round / NR_MODES) % (MAX_BLOCK_SHIFT + 1));
-	while (w->npages / block > MAX_BLOCKS)
-		block <<= 1;
-	return block;
+	return block_pages(w->round / NR_MODES, w->npages);
 }
 
 /* About half of the blocks, a different half in every round. */
@@ -400,7 +330,11 @@ static int replace_range(struct worker *w, enum free_mode mode,
 		w->gen[i] = gen;
 		fill_page(page_ptr(w->buf, i), i, w->id, gen);
 	}
-	if (page_out(addr, len))
+	/*
+	 * Best effort: pages that cannot be reclaimed right now stay where they
+	 * are, which only shows up in the swapped-out count.
+	 */
+	if (page_out(addr, len, true))
 		return worker_error(w, "madvise(MADV_PAGEOUT)");
 	return 0;
 }
@@ -421,7 +355,7 @@ static int round_free(struct worker *w, enum free_mode mode)
 		w->gen[i] = old_gen;
 		fill_page(page_ptr(w->buf, i), i, w->id, old_gen);
 	}
-	if (page_out(w->buf, w->len))
+	if (page_out(w->buf, w->len, true))
 		return worker_error(w, "madvise(MADV_PAGEOUT)");
 	swapped = count_swapped(w->buf, w->npages, w->vec, NULL, 0);
 	if (swapped < 0)
@@ -452,16 +386,6 @@ static int round_free(struct worker *w, enum free_mode mode)
 	w->slot->mismatches += verify(w, mode_name[mode], w->buf, 1,
 				      &w->slot->bytes_verified);
 	return 0;
-}
-
-static int wait_child(pid_t pid, int *status)
-{
-	pid_t ret;
-
-	do {
-		ret = waitpid(pid, status, 0);
-	} while (ret < 0 && errno == EINTR);
-	return ret == pid ? 0 : -1;
 }
 
 /*
@@ -495,7 +419,7 @@ static __noreturn void exit_child(struct worker *w, unsigned int gen)
 		w->gen[i] = gen;
 		fill_page(page_ptr(buf, i), i, w->id, gen);
 	}
-	if (page_out(buf, w->len)) {
+	if (page_out(buf, w->len, true)) {
 		worker_error(w, "exit child: madvise(MADV_PAGEOUT)");
 		goto fail;
 	}
@@ -532,7 +456,7 @@ static int round_exit(struct worker *w)
 	 * that the child inherits swap entries and its exit drops references
 	 * to them, which must not free them under the worker.
 	 */
-	if (page_out(w->buf, w->len))
+	if (page_out(w->buf, w->len, true))
 		return worker_error(w, "madvise(MADV_PAGEOUT)");
 	swapped = count_swapped(w->buf, w->npages, w->vec, NULL, 0);
 	if (swapped < 0)
@@ -740,7 +664,7 @@ static int reap_worker(const sigset_t *sigs, int *status)
 	sigset_t old;
 	siginfo_t info;
 	unsigned int i;
-	pid_t ret;
+	int ret;
 
 	for (;;) {
 		memset(&info, 0, sizeof(info));
@@ -757,42 +681,15 @@ static int reap_worker(const sigset_t *sigs, int *status)
 		set_sigmask(SIG_BLOCK, sigs, &old);
 		if (i < MAX_WORKERS)
 			worker_pid[i] = 0;
-		do {
-			ret = waitpid(info.si_pid, status, 0);
-		} while (ret < 0 && errno == EINTR);
+		ret = wait_child(info.si_pid, status);
 		set_sigmask(SIG_SETMASK, &old, NULL);
-		if (ret != info.si_pid) {
+		if (ret) {
 			ksft_perror("waitpid");
 			return -1;
 		}
 		if (i < MAX_WORKERS)
 			return i;
 	}
-}
-
-/* Number of active swap devices, listing them; -1 if /proc/swaps is missing. */
-static int count_swaps(void)
-{
-	char line[512], dev[256];
-	int n = 0;
-	FILE *f;
-
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return -1;
-	/* The first line is the header. */
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return 0;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s", dev) != 1)
-			continue;
-		ksft_print_msg("swap device: %s\n", dev);
-		n++;
-	}
-	fclose(f);
-	return n;
 }
 
 /* MADV_PAGEOUT came with Linux 5.4; older kernels reject it with EINVAL. */
@@ -830,23 +727,6 @@ static void usage(FILE *f, const char *prog)
 		"with MADV_DONTNEED and by letting a child process exit.\n"
 		"Needs an active swap device; skips (exit code %d) without one.\n",
 		prog, MAX_WORKERS, KSFT_SKIP);
-}
-
-static unsigned long parse_ulong(const char *prog, const char *name,
-				 const char *s, unsigned long min,
-				 unsigned long max)
-{
-	unsigned long val;
-	char *end;
-
-	errno = 0;
-	val = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || val < min || val > max) {
-		fprintf(stderr, "%s: invalid %s '%s' (allowed %lu..%lu)\n",
-			prog, name, s, min, max);
-		exit(KSFT_FAIL);
-	}
-	return val;
 }
 
 static void parse_args(int argc, char **argv)
@@ -947,23 +827,15 @@ int main(int argc, char **argv)
 	size_t slots_len;
 	pid_t pid, self;
 	int n, wstatus;
-	long psz;
 
 	parse_args(argc, argv);
 
 	ksft_print_header();
 
-	psz = sysconf(_SC_PAGESIZE);
-	if (psz <= 0)
-		ksft_exit_fail_msg("cannot get the page size\n");
-	page_size = psz;
+	page_size = get_page_size();
 	page_words = page_size / sizeof(unsigned long long);
 
-	n = count_swaps();
-	if (n < 0)
-		ksft_exit_skip("cannot read /proc/swaps: %s\n", strerror(errno));
-	if (!n)
-		ksft_exit_skip("no active swap device in /proc/swaps\n");
+	skip_without_swap();
 	if (!pageout_supported())
 		ksft_exit_skip("MADV_PAGEOUT is not supported\n");
 
