@@ -21,6 +21,8 @@
 //! C API: `include/linux/zsmalloc.h`; design and tunables:
 //! `Documentation/mm/zsmalloc-deferred.rst`.
 
+#![warn(clippy::missing_docs_in_private_items)]
+
 #[path = "zsmalloc_deferred/batch.rs"]
 mod batch;
 #[path = "zsmalloc_deferred/debugfs.rs"]
@@ -40,10 +42,10 @@ mod pool;
 mod tests;
 
 use instance::Deferred;
+use kernel::{bindings, error::from_err_ptr, prelude::*};
 
 /// Prefix of this file's `pr_*!` messages (what `module!` sets for modules).
 const __LOG_PREFIX: &[u8] = b"zs_deferred\0";
-use kernel::{bindings, error::from_err_ptr, prelude::*};
 
 /// Turns the C handle back into the instance.
 ///
@@ -90,6 +92,7 @@ pub unsafe extern "C" fn zs_deferred_create(
     }
 }
 
+/// `e` as an `ERR_PTR()` handle, the error return of [`zs_deferred_create`].
 fn err_ptr(e: Error) -> *mut bindings::zs_deferred {
     // SAFETY: `ERR_PTR` only encodes the errno.
     unsafe { bindings::ERR_PTR(e.to_errno() as c_long) }.cast()

@@ -14,6 +14,8 @@
 //! the tree; its memory is not reused before the drain frees it, so no new
 //! entry can alias it either.
 
+#![warn(clippy::missing_docs_in_private_items)]
+
 use kernel::{
     bindings,
     error::from_err_ptr,
@@ -41,6 +43,7 @@ unsafe extern "C" fn drain(_priv: *mut c_void, elems: *const c_void, nr: c_uint)
     }
 }
 
+/// Ops of zswap's instance: pointer-sized elements, drained by [`drain`].
 static OPS: bindings::zs_deferred_ops = bindings::zs_deferred_ops {
     elem_size: size_of::<*mut c_void>() as c_uint,
     drain: Some(drain),

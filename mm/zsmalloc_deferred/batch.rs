@@ -70,10 +70,12 @@ impl Batch {
 ///
 /// Only `push` and `take_all` exist, so there is no ABA problem.
 pub(crate) struct FullList {
+    /// Newest batch, linked to older ones through `next`; null when empty.
     head: Atomic<*mut Batch>,
 }
 
 impl FullList {
+    /// An empty list.
     pub(crate) const fn new() -> Self {
         Self {
             head: Atomic::new(ptr::null_mut()),
@@ -113,6 +115,7 @@ impl FullList {
         q
     }
 
+    /// Whether no batch is waiting; a snapshot, any CPU may push right after.
     pub(crate) fn is_empty(&self) -> bool {
         self.head.load(Relaxed).is_null()
     }
@@ -120,8 +123,11 @@ impl FullList {
 
 /// A FIFO of batches owned by one context (the drain, or the pool).
 pub(crate) struct BatchQueue {
+    /// Oldest batch, the next to pop; null when empty.
     head: *mut Batch,
+    /// Newest batch, whose `next` is null; null when empty.
     tail: *mut Batch,
+    /// Number of batches in the queue.
     len: usize,
 }
 
@@ -129,6 +135,7 @@ pub(crate) struct BatchQueue {
 unsafe impl Send for BatchQueue {}
 
 impl BatchQueue {
+    /// An empty queue.
     pub(crate) const fn new() -> Self {
         Self {
             head: ptr::null_mut(),
@@ -137,14 +144,18 @@ impl BatchQueue {
         }
     }
 
+    /// Number of batches in the queue.
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether the queue holds no batch.
     pub(crate) fn is_empty(&self) -> bool {
         self.head.is_null()
     }
 
+    /// Adds `b` as the oldest batch.
+    ///
     /// # Safety
     ///
     /// `b` is a batch owned by the caller, in no other list.
@@ -158,6 +169,8 @@ impl BatchQueue {
         self.len += 1;
     }
 
+    /// Adds `b` as the newest batch.
+    ///
     /// # Safety
     ///
     /// `b` is a batch owned by the caller, in no other list.

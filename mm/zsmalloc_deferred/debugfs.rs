@@ -11,7 +11,6 @@ use crate::percpu::for_each_possible_cpu;
 use core::ptr;
 use kernel::{
     bindings,
-    error::to_result,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
 };
@@ -19,17 +18,29 @@ use kernel::{
 /// What one debugfs file shows or sets.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Attr {
+    /// `enabled`: the runtime switch, 0 or 1.
     Enabled,
+    /// `idle_ms`: delay before partial buffers are drained, 1 to [`IDLE_MS_MAX`].
     IdleMs,
+    /// `pool_min`: pages the pool keeps while idle, 1 to `pool_max`.
     PoolMin,
+    /// `pool_max`: most pages the pool may own, `pool_min` to 1/64 of RAM.
     PoolMax,
+    /// `flush` (write-only): writing 1 drains everything pushed so far.
     Flush,
+    /// `pushed`: elements accepted by push, drained or still buffered.
     Pushed,
+    /// `drained`: elements passed to the user's drain callback.
     Drained,
+    /// `fallbacks`: pushes refused for want of a pool page.
     Fallbacks,
+    /// `batches_queued`: batches handed to the drain, full or flushed partial.
     BatchesQueued,
+    /// `pool_pages`: pages the pool owns, free or in use.
     PoolPages,
+    /// `pool_free`: free pages in the pool.
     PoolFree,
+    /// `elem_size`: bytes per element, 4 or 8.
     ElemSize,
 }
 
@@ -51,19 +62,26 @@ const ATTRS: [(&CStr, u16, Attr); 12] = [
 
 /// `i_private` of one file: which instance, which attribute.
 struct Slot {
+    /// The instance the file belongs to; set by [`DebugfsDir::create`].
     owner: Atomic<*const Deferred>,
+    /// What the file shows or sets.
     attr: Attr,
 }
 
 /// The debugfs directory of an instance and the data its files point to.
 pub(crate) struct DebugfsDir {
+    /// `<name>/`: null before `create` and after `remove`, an error pointer if
+    /// debugfs failed.
     dir: Atomic<*mut bindings::dentry>,
+    /// One `i_private` per file, in [`ATTRS`] order.
     slots: [Slot; ATTRS.len()],
 }
 
 /// `/sys/kernel/debug/zs_deferred`, created by the first instance.
 static ROOT: Atomic<*mut bindings::dentry> = Atomic::new(ptr::null_mut());
 
+/// [`ROOT`], created on first use (or looked up if another instance won the
+/// race); an error pointer, kept for good, if debugfs fails.
 fn root() -> *mut bindings::dentry {
     let r = ROOT.load(Acquire);
     if !r.is_null() {
@@ -89,6 +107,7 @@ fn root() -> *mut bindings::dentry {
 }
 
 impl DebugfsDir {
+    /// No directory yet; each slot knows its attribute but has no owner.
     pub(crate) fn empty() -> Self {
         Self {
             dir: Atomic::new(ptr::null_mut()),
@@ -107,8 +126,10 @@ impl DebugfsDir {
         let dir = unsafe { bindings::debugfs_create_dir(d.name.as_char_ptr(), root()) };
         for (slot, (name, mode, _)) in self.slots.iter().zip(ATTRS.iter()) {
             slot.owner.store(d, Release);
-            // SAFETY: `slot` lives in `d`, which outlives the file: `remove`
-            // runs first in `destroy` and waits for open files' operations.
+            // SAFETY: `slot` lives in `d`, which outlives the file: `destroy`
+            // calls `remove` right after turning pushes off, before anything
+            // is freed, and `debugfs_remove()` waits for the open, read and
+            // write calls in progress (all taken under `debugfs_file_get()`).
             unsafe {
                 bindings::debugfs_create_file_unsafe(
                     name.as_char_ptr(),
@@ -137,6 +158,7 @@ struct Fops(bindings::file_operations);
 // null owner.
 unsafe impl Sync for Fops {}
 
+/// The one table every file of every instance uses.
 static FOPS: Fops = Fops(bindings::file_operations {
     open: Some(attr_open),
     release: Some(bindings::simple_attr_release),
@@ -146,6 +168,9 @@ static FOPS: Fops = Fops(bindings::file_operations {
     ..unsafe { core::mem::zeroed() }
 });
 
+/// `open`: sets up `simple_attr` with a getter unless the file is write-only
+/// and a setter only for tunables.
+///
 /// # Safety
 ///
 /// Called by the VFS for one of our files, whose `i_private` is a `Slot`.
@@ -253,16 +278,10 @@ pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
             in_range(1, u64::from(IDLE_MS_MAX))?;
             d.idle_ms.store(val as u32, Relaxed);
         }
-        Attr::PoolMin => {
-            in_range(1, d.pool.max.load(Relaxed) as u64)?;
-            d.pool.min.store(val as usize, Relaxed);
-        }
+        Attr::PoolMin => d.pool.set_min(usize::try_from(val)?)?,
         Attr::PoolMax => {
-            in_range(
-                d.pool.min.load(Relaxed) as u64,
-                crate::instance::pool_ram_bound() as u64,
-            )?;
-            d.pool.max.store(val as usize, Relaxed);
+            let limit = crate::instance::pool_ram_bound();
+            d.pool.set_max(usize::try_from(val)?, limit)?;
         }
         Attr::Flush => {
             in_range(1, 1)?;
@@ -270,5 +289,5 @@ pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
         }
         _ => return Err(EINVAL),
     }
-    to_result(0)
+    Ok(())
 }

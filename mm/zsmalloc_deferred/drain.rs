@@ -189,7 +189,9 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
         work
     );
     // SAFETY: `work` is the `work` field of a `CpuFlush` whose owner is
-    // alive: destroy flushes these items before freeing.
+    // alive: these items are queued only on `cpu_wq`, and `free` calls
+    // `destroy_workqueue(cpu_wq)`, which waits for them, before the instance
+    // is dropped.
     let d = unsafe { &*(*f).owner.load(Relaxed) };
     let queued = d.bufs.with_local(|b| {
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;

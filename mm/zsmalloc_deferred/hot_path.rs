@@ -17,6 +17,7 @@ use kernel::sync::atomic::Relaxed as KRelaxed;
 
 /// What a push asks of the workqueues once preemption is back on.
 enum Kick {
+    /// Nothing to queue.
     Nothing,
     /// A page filled up: wake the drain.
     Drain,

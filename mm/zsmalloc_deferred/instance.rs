@@ -59,7 +59,9 @@ unsafe impl Zeroable for CpuBuf {}
 /// that CPU so it never races with a push.
 #[repr(C)]
 pub(crate) struct CpuFlush {
+    /// Queued on its CPU's `cpu_wq` by `flush_cpus`; runs `cpu_flush_fn`.
     pub(crate) work: Opaque<bindings::work_struct>,
+    /// The instance to flush; set once by `init_cpu_flush`.
     pub(crate) owner: Atomic<*const Deferred>,
 }
 
@@ -77,19 +79,27 @@ unsafe impl Sync for CpuFlush {}
 /// every `cpu_flush` item are initialised; all stay valid until `destroy`.
 #[pin_data]
 pub(crate) struct Deferred {
+    /// Name of the workqueues, the debugfs directory and log messages.
     pub(crate) name: CString,
+    /// Bytes per element: 4 or 8.
     pub(crate) elem_size: usize,
     /// Elements per batch page.
     pub(crate) cap: u32,
+    /// The user's drain, called once per batch.
     drain_cb: DrainFn,
+    /// The user's `priv`, passed back to `drain_cb` untouched.
     drain_priv: *mut c_void,
     /// The runtime switch, read on every push (a `core` atomic: no C call).
     pub(crate) enabled: AtomicBool,
+    /// Delay in milliseconds after which partial buffers are drained.
     pub(crate) idle_ms: Atomic<u32>,
+    /// Each CPU's buffer being filled.
     pub(crate) bufs: PerCpu<CpuBuf>,
+    /// Each CPU's work item that hands its partial buffer to the drain.
     pub(crate) cpu_flush: PerCpu<CpuFlush>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
     pub(crate) full: FullList,
+    /// Pages for the CPU buffers; a push fails when it is empty.
     #[pin]
     pub(crate) pool: PagePool,
     /// Batches the drain picked up and works through, oldest first. The
@@ -98,18 +108,28 @@ pub(crate) struct Deferred {
     pub(crate) backlog: Mutex<BatchQueue>,
     /// Elements handed to the drain (full and flushed batches).
     pub(crate) queued_elems: Atomic<u64>,
+    /// Elements passed to `drain_cb`.
     pub(crate) drained: Atomic<u64>,
+    /// Batches put on `full`, full or flushed partial.
     pub(crate) batches_queued: Atomic<u64>,
     /// Pushes refused for want of a pool page.
     pub(crate) fallbacks: Atomic<u64>,
+    /// Unbound `WQ_MEM_RECLAIM` queue of `drain_work` and `idle_work`.
     pub(crate) wq: *mut bindings::workqueue_struct,
+    /// Per-CPU `WQ_MEM_RECLAIM` queue of the `cpu_flush` items.
     pub(crate) cpu_wq: *mut bindings::workqueue_struct,
+    /// Runs the drain worker, `drain_work_fn`.
     #[pin]
     pub(crate) drain_work: Opaque<bindings::work_struct>,
+    /// Armed by a buffer's first element: flushes partial buffers after
+    /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
     #[pin]
     pub(crate) idle_work: Opaque<bindings::delayed_work>,
+    /// This instance in the CPU hotplug state, whose dead callback queues a
+    /// dead CPU's buffer.
     #[pin]
     pub(crate) cpuhp_node: Opaque<bindings::hlist_node>,
+    /// The files under `/sys/kernel/debug/zs_deferred/<name>/`.
     pub(crate) debugfs: DebugfsDir,
 }
 
@@ -164,8 +184,9 @@ fn nr_possible_cpus() -> usize {
 ///
 /// `max` lets every element the backend can hold be pending at once (one
 /// batch page per `cap` elements, plus a page per CPU being filled), but
-/// never more than 1/64 of RAM. `min`, allocated at create time, is an
-/// eighth of that: it covers bursts while the worker grows the pool.
+/// never more than [`pool_ram_bound`]. `min`, allocated at create time, is
+/// an eighth of `max` but at least two pages per possible CPU (and never
+/// above `max`): it covers bursts while the worker grows the pool.
 pub(crate) fn pool_bounds(capacity: usize, cap: u32) -> (usize, usize) {
     let cpus = nr_possible_cpus();
     let max = (capacity.div_ceil(cap as usize) + cpus).min(pool_ram_bound());

@@ -21,6 +21,8 @@ use kernel::{bindings, prelude::*};
 /// `ptr` is a per-CPU cookie returned by `pcpu_alloc_noprof()` for an
 /// all-zeroes `T` on every possible CPU, valid until `self` is dropped.
 pub(crate) struct PerCpu<T: Zeroable + Sync> {
+    /// Per-CPU cookie, not dereferenceable: `per_cpu_ptr()` turns it into a
+    /// CPU's `T`.
     ptr: NonNull<T>,
 }
 
@@ -85,9 +87,7 @@ impl<T: Zeroable + Sync> Drop for PerCpu<T> {
 
 /// Calls `f` for every possible CPU id.
 pub(crate) fn for_each_possible_cpu(mut f: impl FnMut(u32)) {
-    // SAFETY: `nr_cpu_ids` is set before any caller can run.
-    let nr = unsafe { bindings::nr_cpu_ids };
-    for cpu in 0..nr {
+    for cpu in 0..kernel::cpu::nr_cpu_ids() {
         // SAFETY: `__cpu_possible_mask` is a valid, static cpumask.
         if unsafe { bindings::cpumask_test_cpu(cpu as i32, &raw mut bindings::__cpu_possible_mask) }
         {

@@ -3,7 +3,7 @@
 //! The page pool that buffer rotation draws from.
 //!
 //! The hot path takes one page per full buffer (one lock round trip per
-//! 1020 or 510 elements, never per element) and never allocates: when the
+//! page of elements, 1020 or 510 with 4 KiB pages, never per element) and never allocates: when the
 //! pool is empty the push fails and the caller frees synchronously. The drain
 //! worker returns pages and grows the pool in process context up to `max`
 //! pages; the idle work shrinks it back to `min` once nothing is pending.
@@ -20,6 +20,7 @@ use kernel::{
 
 /// Free pages and how many pages the pool owns in all.
 pub(crate) struct PoolPages {
+    /// Pages in no buffer or batch, ready for [`PagePool::take`].
     free: BatchQueue,
     /// Pages owned by the pool: free ones plus those out in buffers and
     /// batches.
@@ -29,6 +30,8 @@ pub(crate) struct PoolPages {
 /// The pool of buffer pages of one instance.
 #[pin_data]
 pub(crate) struct PagePool {
+    /// Free pages and the count, under a spinlock that pushes take with
+    /// preemption disabled.
     #[pin]
     pages: SpinLock<PoolPages>,
     /// Pages allocated at create time and kept while idle.
@@ -49,6 +52,10 @@ impl PagePool {
 
     /// Allocates up to `n` pages with `gfp` into the pool without passing
     /// `max`; returns how many were added.
+    ///
+    /// The pages are allocated without the lock, so the room is checked
+    /// again when adding them: the drain and the idle work may grow the pool
+    /// at the same time, and `max` may have been lowered meanwhile.
     pub(crate) fn grow(&self, n: usize, gfp: bindings::gfp_t) -> usize {
         let room = {
             let p = self.pages.lock();
@@ -63,10 +70,21 @@ impl PagePool {
             // SAFETY: `b` is a fresh page we own.
             unsafe { fresh.push_back(b) };
         }
-        let added = fresh.len();
-        let mut p = self.pages.lock();
-        p.total += added;
-        p.free.append(fresh);
+        let mut surplus = BatchQueue::new();
+        let added = {
+            let mut p = self.pages.lock();
+            let room = self.max.load(Relaxed).saturating_sub(p.total);
+            while fresh.len() > room {
+                let Some(b) = fresh.pop_front() else { break };
+                // SAFETY: `b` left `fresh`; we own it.
+                unsafe { surplus.push_back(b) };
+            }
+            let added = fresh.len();
+            p.total += added;
+            p.free.append(fresh);
+            added
+        };
+        surplus.free_all();
         added
     }
 
@@ -113,6 +131,30 @@ impl PagePool {
             }
         }
         victims.free_all();
+    }
+
+    /// Sets `min` to `val` if `1 <= val <= max`, else returns `EINVAL`.
+    ///
+    /// Checked and stored under the pool lock, like [`PagePool::set_max`],
+    /// so two racing writes cannot leave `min` above `max`.
+    pub(crate) fn set_min(&self, val: usize) -> Result {
+        let _guard = self.pages.lock();
+        if val == 0 || val > self.max.load(Relaxed) {
+            return Err(EINVAL);
+        }
+        self.min.store(val, Relaxed);
+        Ok(())
+    }
+
+    /// Sets `max` to `val` if `min <= val <= limit`, else returns `EINVAL`.
+    /// Pages above the new `max` are freed as they come back ([`PagePool::put`]).
+    pub(crate) fn set_max(&self, val: usize, limit: usize) -> Result {
+        let _guard = self.pages.lock();
+        if val < self.min.load(Relaxed) || val > limit {
+            return Err(EINVAL);
+        }
+        self.max.store(val, Relaxed);
+        Ok(())
     }
 
     /// `(free, total)` pages, for stats and the grow policy.

@@ -7,23 +7,28 @@
 //! order a single pusher gave them.
 
 use crate::{
+    batch::Batch,
     debugfs::{read, write, Attr},
-    instance::Deferred,
+    instance::{Deferred, IDLE_MS_MAX},
     percpu::{cpu_online, for_each_possible_cpu},
 };
+use core::{mem::ManuallyDrop, ops::Deref};
 use kernel::{
     bindings, container_of,
+    cpu::nr_cpu_ids,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
 };
 
 /// What a test instance's drain saw.
 struct Recorder {
+    /// Element size of the instance: 4 or 8 bytes.
     elem_size: usize,
     /// Times each value (its low 32 bits) was drained.
     seen: KVVec<Atomic<u32>>,
-    /// Values pushed at all, and those whose push returned false.
+    /// Times each value was pushed.
     attempted: KVVec<Atomic<u32>>,
+    /// Times each value's push returned false.
     rejected: KVVec<Atomic<u32>>,
     /// Batches whose values were not strictly increasing.
     order_errors: Atomic<u32>,
@@ -37,6 +42,8 @@ struct Recorder {
 const TAG: u64 = 0x5a5a_0000_0000_0000;
 
 impl Recorder {
+    /// A recorder for the values `0..nvalues` of an `elem_size` instance, all
+    /// counts zero.
     fn new(elem_size: usize, nvalues: usize) -> Result<KBox<Self>> {
         let mut seen = KVVec::with_capacity(nvalues, GFP_KERNEL)?;
         let mut attempted = KVVec::with_capacity(nvalues, GFP_KERNEL)?;
@@ -60,7 +67,8 @@ impl Recorder {
         )?)
     }
 
-    /// Pushes value `v` and records a rejection.
+    /// Pushes value `v`, counting the attempt and, if push returns false,
+    /// the rejection.
     fn push(&self, d: &Deferred, v: u32) -> bool {
         let wide = TAG | u64::from(v);
         let elem: *const u8 = if self.elem_size == 4 {
@@ -89,11 +97,13 @@ impl Recorder {
             .count()
     }
 
+    /// Number of values with at least one refused push.
     fn rejections(&self) -> usize {
         self.rejected.iter().filter(|r| r.load(Relaxed) > 0).count()
     }
 }
 
+/// `v` as the byte pointer push takes.
 fn ptr_of<T>(v: &T) -> *const u8 {
     core::ptr::from_ref(v).cast()
 }
@@ -133,21 +143,48 @@ unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint
     }
 }
 
-fn instance(name: &CStr, r: &Recorder, capacity: usize) -> Result<Pin<KBox<Deferred>>> {
-    Deferred::create(
+/// An instance named `name` for `capacity` elements, draining into `r`.
+///
+/// Declare it after `r`: it is destroyed first, and its drain still uses `r`.
+fn instance(name: &CStr, r: &Recorder, capacity: usize) -> Result<TestInstance> {
+    let d = Deferred::create(
         name,
         r.elem_size,
         record,
         ptr_of(r).cast_mut().cast(),
         capacity,
-    )
+    )?;
+    Ok(TestInstance(ManuallyDrop::new(d)))
+}
+
+/// A test instance that is destroyed, not merely freed, when it goes out of
+/// scope: an early return with `?` must not free it while CPU hotplug and
+/// its workqueues still point into it.
+struct TestInstance(ManuallyDrop<Pin<KBox<Deferred>>>);
+
+impl Deref for TestInstance {
+    type Target = Deferred;
+
+    fn deref(&self) -> &Deferred {
+        &self.0
+    }
+}
+
+impl Drop for TestInstance {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` is taken once, here, and never used again.
+        Deferred::destroy(unsafe { ManuallyDrop::take(&mut self.0) });
+    }
 }
 
 /// A work item that runs a closure on one CPU (in its bound kworker).
 #[repr(C)]
 struct OnCpu<'a> {
+    /// Queued on `cpu` through `system_percpu_wq`.
     work: bindings::work_struct,
+    /// The closure to run.
     f: &'a (dyn Fn(u32) + Sync),
+    /// CPU to run on, also passed to `f`.
     cpu: u32,
 }
 
@@ -163,19 +200,35 @@ unsafe extern "C" fn on_cpu_fn(work: *mut bindings::work_struct) {
 }
 
 /// Runs `f(cpu)` on every online CPU at the same time and waits for all.
-fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result {
+///
+/// Returns the number of CPUs that ran `f`: CPU hotplug is excluded from
+/// before the online CPUs are picked until all of them are done, so this is
+/// the count to compare results with. If a work item cannot be allocated,
+/// fails with `ENOMEM` before running anything.
+fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
     let mut items = KVec::new();
+    let mut failed = None;
     // SAFETY: Held across queueing and flushing; may sleep.
     unsafe { bindings::cpus_read_lock() };
     for_each_possible_cpu(|cpu| {
-        if cpu_online(cpu) {
-            // SAFETY: All-zeroes is a valid not-yet-initialised work_struct.
-            let work = unsafe { core::mem::zeroed() };
-            if let Ok(b) = KBox::new(OnCpu { work, f, cpu }, GFP_KERNEL) {
-                let _ = items.push(b, GFP_KERNEL);
-            }
+        if failed.is_some() || !cpu_online(cpu) {
+            return;
+        }
+        // SAFETY: All-zeroes is a valid not-yet-initialised work_struct.
+        let work = unsafe { core::mem::zeroed() };
+        let queued =
+            KBox::new(OnCpu { work, f, cpu }, GFP_KERNEL).and_then(|b| items.push(b, GFP_KERNEL));
+        if queued.is_err() {
+            failed = Some(cpu);
         }
     });
+    if let Some(cpu) = failed {
+        // SAFETY: Taken above; nothing was queued.
+        unsafe { bindings::cpus_read_unlock() };
+        pr_err!("on_every_cpu: no memory for the work item of CPU {cpu}\n");
+        return Err(ENOMEM);
+    }
+    let cpus = items.len() as u32;
     for o in items.iter_mut() {
         // SAFETY: The item is boxed (stable) and outlives its execution.
         unsafe {
@@ -195,15 +248,16 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result {
     }
     // SAFETY: Taken above.
     unsafe { bindings::cpus_read_unlock() };
-    Ok(())
+    Ok(cpus)
 }
 
-fn online_cpus() -> u32 {
-    let mut n = 0;
-    for_each_possible_cpu(|cpu| n += u32::from(cpu_online(cpu)));
-    n
+/// Elements of `elem_size` bytes per batch page, worked out here from
+/// `PAGE_SIZE` and the batch header rather than taken from the core.
+fn page_elems(elem_size: usize) -> usize {
+    (bindings::PAGE_SIZE - size_of::<Batch>()) / elem_size
 }
 
+/// The KUnit cases, run as the `zs_deferred` suite.
 #[kunit_tests(zs_deferred)]
 mod cases {
     use super::*;
@@ -212,42 +266,51 @@ mod cases {
     /// drained exactly once, each rejected value never.
     #[test]
     fn exactly_once_from_every_cpu() -> Result {
+        /// Values each CPU pushes, with up to 64 CPU ids.
         const PER_CPU: u32 = 20_000;
-        let nr = (PER_CPU * 64) as usize;
+        /// Values recorded in all (about 15 MB of counters): beyond 64 CPU ids,
+        /// each CPU pushes fewer.
+        const MAX_VALUES: u32 = 64 * PER_CPU;
+        // A range of values for every CPU id, online or not.
+        let ids = nr_cpu_ids();
+        let per_cpu = (MAX_VALUES / ids).min(PER_CPU);
+        let nr = (ids * per_cpu) as usize;
         let r = Recorder::new(4, nr)?;
         let d = instance(c"kunit_every_cpu", &r, nr)?;
         let pusher = |cpu: u32| {
-            for i in 0..PER_CPU {
-                r.push(&d, cpu * PER_CPU + i);
+            for i in 0..per_cpu {
+                r.push(&d, cpu * per_cpu + i);
             }
         };
-        on_every_cpu(&pusher)?;
+        let cpus = on_every_cpu(&pusher)?;
         d.flush();
         assert_eq!(r.delivery_errors(nr), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
-        let accepted = u64::from(online_cpus() * PER_CPU) - r.rejections() as u64;
+        let accepted = u64::from(cpus * per_cpu) - r.rejections() as u64;
         assert_eq!(read(&d, Attr::Pushed), accepted);
         assert_eq!(read(&d, Attr::Drained), accepted);
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 
-    /// Many pages through one CPU: order kept inside each batch, every
-    /// full page queued.
+    /// Many pages from one pusher: order kept inside each batch, every full
+    /// page queued. The pusher is not pinned; if it migrates, each CPU's
+    /// batches still hold increasing values, only more of them are partial.
     #[test]
     fn rotation_keeps_order() -> Result {
-        // A capacity whose pool starts with more than the 6 pages needed.
-        let r = Recorder::new(4, 16 * 1024)?;
-        let d = instance(c"kunit_rotation", &r, 256 * 1024)?;
-        let n = 5 * d.cap + 7;
-        for v in 0..n {
+        let n = 5 * page_elems(4) + 7;
+        let r = Recorder::new(4, n)?;
+        // Room for 256 batches: unless RAM caps `pool_max`, the pool starts
+        // with 32 pages or more, well over the 6 needed.
+        let d = instance(c"kunit_rotation", &r, 256 * page_elems(4))?;
+        for v in 0..n as u32 {
             assert!(r.push(&d, v));
         }
         d.flush();
         assert!(read(&d, Attr::BatchesQueued) >= 5);
-        assert_eq!(r.delivery_errors(n as usize), 0);
+        assert_eq!(r.delivery_errors(n), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 
@@ -255,13 +318,25 @@ mod cases {
     /// those values never reach the drain.
     #[test]
     fn pool_exhaustion_falls_back() -> Result {
-        let nr = 64 * 1024;
+        // Two pages' worth: enough for the one-page pool below.
+        let nr = 2 * page_elems(4);
         let r = Recorder::new(4, nr)?;
-        // Capacity of one batch: the smallest pool the core will build.
+        // Even the smallest pool the core builds (capacity 1) has a page per
+        // possible CPU and one more. Cut it to one page while all are free,
+        // so the pushes needed do not grow with the number of CPUs.
         let d = instance(c"kunit_exhaust", &r, 1)?;
+        write(&d, Attr::PoolMin, 1)?;
+        write(&d, Attr::PoolMax, 1)?;
+        d.pool.shrink_to(1);
+        // While the drain is held no page comes back and the pool grows to
+        // `pool_max` at most, so at most this many pages, each holding up to
+        // `cap` elements, can take pushes: one push more is refused.
+        let pages = read(&d, Attr::PoolPages).max(read(&d, Attr::PoolMax));
+        let pushes = pages * u64::from(d.cap) + 1;
+        assert!(pushes <= nr as u64);
         r.hold.store(true, Release);
         let mut refused = 0;
-        for v in 0..nr as u32 {
+        for v in 0..pushes as u32 {
             if !r.push(&d, v) {
                 refused += 1;
             }
@@ -271,26 +346,30 @@ mod cases {
         assert!(refused > 0);
         assert_eq!(read(&d, Attr::Fallbacks), refused);
         assert_eq!(r.delivery_errors(nr), 0);
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 
     /// `flush` drains the partial buffers of every CPU.
     #[test]
     fn flush_drains_partial_buffers() -> Result {
-        let r = Recorder::new(4, 1024)?;
+        // Three values for every CPU id, online or not.
+        let nr = 3 * nr_cpu_ids() as usize;
+        let r = Recorder::new(4, nr)?;
         let d = instance(c"kunit_flush", &r, 1024)?;
+        // Keep the idle flush away: only `flush` may drain here.
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
         let pusher = |cpu: u32| {
             for i in 0..3 {
                 r.push(&d, cpu * 3 + i);
             }
         };
-        on_every_cpu(&pusher)?;
+        let cpus = on_every_cpu(&pusher)?;
         assert_eq!(read(&d, Attr::Drained), 0);
         d.flush();
-        assert_eq!(read(&d, Attr::Drained), u64::from(3 * online_cpus()));
-        assert_eq!(r.delivery_errors(1024), 0);
-        Deferred::destroy(d);
+        assert_eq!(read(&d, Attr::Drained), u64::from(3 * cpus));
+        assert_eq!(r.delivery_errors(nr), 0);
+        drop(d);
         Ok(())
     }
 
@@ -311,7 +390,7 @@ mod cases {
             waited += 10;
         }
         assert_eq!(read(&d, Attr::Drained), 5);
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 
@@ -323,7 +402,7 @@ mod cases {
         for v in 0..10 {
             assert!(r.push(&d, v));
         }
-        Deferred::destroy(d);
+        drop(d);
         assert_eq!(r.delivery_errors(64), 0);
         assert_eq!(r.seen[9].load(Relaxed), 1);
         Ok(())
@@ -341,24 +420,28 @@ mod cases {
         d.flush();
         assert_eq!(r.seen[1].load(Relaxed), 0);
         assert_eq!(r.seen[2].load(Relaxed), 1);
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 
-    /// 8-byte elements (zswap entries) arrive whole.
+    /// 8-byte elements (zswap entries) arrive whole, across page rotations.
     #[test]
     fn eight_byte_elements() -> Result {
-        let r = Recorder::new(8, 4096)?;
-        let d = instance(c"kunit_wide", &r, 4096)?;
-        assert_eq!(d.cap, 510);
-        for v in 0..2000 {
+        let cap = page_elems(8);
+        let n = 3 * cap + 7;
+        let r = Recorder::new(8, n)?;
+        // Room for 64 batches: unless RAM caps `pool_max`, the pool starts
+        // with 8 pages or more, over the 4 needed.
+        let d = instance(c"kunit_wide", &r, 64 * cap)?;
+        assert_eq!(d.cap as usize, cap);
+        for v in 0..n as u32 {
             assert!(r.push(&d, v));
         }
         d.flush();
         assert_eq!(r.tag_errors.load(Relaxed), 0);
-        assert_eq!(r.delivery_errors(4096), 0);
+        assert_eq!(r.delivery_errors(n), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 
@@ -430,7 +513,7 @@ mod cases {
             (read(&d, Attr::PoolMin), read(&d, Attr::PoolMax)),
             (min, max)
         );
-        Deferred::destroy(d);
+        drop(d);
         Ok(())
     }
 }
