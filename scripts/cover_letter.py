@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Fill the format-patch cover letter from out/bench/results.json."""
+"""Fill the format-patch cover letter from out/bench/results.json and a
+'make stress' summary."""
 import json
+import textwrap
 import sys
 
 
@@ -63,6 +65,27 @@ def body(res):
     return '\n'.join(lines)
 
 
+def stress(path):
+    """The stress paragraph, from a 'make stress' summary.json."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            s = json.load(f)
+    except (OSError, ValueError):
+        return "Stress: no 'make stress' summary was found."
+    detectors = ', '.join(s.get('detectors', [])) or 'none recorded'
+    return textwrap.fill(
+        f"Stress ('make stress DURATION={s['duration_s']}'): a debug kernel "
+        f"(detectors seen running: {detectors}) with {s['gib_verified']} GiB "
+        f"swapped and verified by concurrent workers while CPUs went offline "
+        f"{s['hotplug_cycles']} times, zram devices were reset or removed "
+        f"{s['resets']} times with frees pending, the zswap compressor "
+        f"switched {s['compressor_switches']} times and fail_page_alloc "
+        f"failed {s['injected_alloc_failures']} allocations: "
+        f"{s['pushed']} pushed, {s['drained']} drained, {s['fallbacks']} "
+        f"fallbacks; {s['mismatches']} mismatches, {s['splats']} kernel "
+        f"reports, {s['leaked_pages']} leaked pages.", 72)
+
+
 def main():
     cover, results = sys.argv[1], sys.argv[2]
     with open(results, encoding='utf-8') as f:
@@ -73,7 +96,9 @@ def main():
         intro = f.read()
     text = text.replace('*** SUBJECT HERE ***',
                         'mm/zsmalloc: per-CPU deferred free to accelerate swap entry release')
-    text = text.replace('*** BLURB HERE ***', intro.replace('@RESULTS@', body(res)))
+    intro = intro.replace('@RESULTS@', body(res))
+    intro = intro.replace('@STRESS@', stress(sys.argv[4]))
+    text = text.replace('*** BLURB HERE ***', intro)
     with open(cover, 'w', encoding='utf-8') as f:
         f.write(text)
 

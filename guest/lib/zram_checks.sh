@@ -9,7 +9,7 @@ mm3() { awk '{print $1, $2, $3}' "/sys/block/$1/mm_stat"; }
 
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
 
-# The switch takes 0 and 1 only.
+# The switch takes 0, 1 and 2 only.
 check_switch_input() {
 	f=/sys/block/zram0/deferred_free
 	[ -f $f ] || { echo "no $f"; return 1; }
@@ -21,8 +21,11 @@ check_switch_input() {
 		fi
 	done
 	[ "$(cat $f)" = "$old" ] || { echo "invalid writes changed $f"; return 1; }
+	# The zs_free()-only instance (and its pool) exists from the first 2 on.
+	[ ! -d "$ZD/zram0_handle" ] || { echo "zram0_handle before deferred_free=2"; return 1; }
 	echo 0 >$f && [ "$(cat $f)" = 0 ] && echo 2 >$f && [ "$(cat $f)" = 2 ] &&
-		echo 1 >$f && [ "$(cat $f)" = 1 ]
+		echo 1 >$f && [ "$(cat $f)" = 1 ] || return 1
+	[ -d "$ZD/zram0_handle" ] || { echo "no zram0_handle after deferred_free=2"; return 1; }
 }
 
 # deferred_free=2 (only zs_free() deferred): data intact, nothing leaked.

@@ -27,8 +27,8 @@ static const struct zs_deferred_ops zram_handle_ops = {
 	.drain = zram_handle_drain,
 };
 
-/* Created with the device's table, off until deferred_free=2. */
-void zram_handle_deferred_init(struct zram *zram, unsigned long num_pages)
+static int zram_handle_deferred_create(struct zram *zram,
+				       unsigned long num_pages)
 {
 	char name[DISK_NAME_LEN + 8];
 	struct zs_deferred *d;
@@ -36,9 +36,22 @@ void zram_handle_deferred_init(struct zram *zram, unsigned long num_pages)
 	snprintf(name, sizeof(name), "%s_handle", zram->disk->disk_name);
 	d = zs_deferred_create(name, &zram_handle_ops, zram, num_pages);
 	if (IS_ERR(d))
-		return;
-	zs_deferred_set_enabled(d, zram->deferred_handles_on);
-	zram->deferred_handles = d;
+		return PTR_ERR(d);
+	zs_deferred_set_enabled(d, true);
+	/* slot_free() reads the pointer without dev_lock: publish it whole. */
+	smp_store_release(&zram->deferred_handles, d);
+	return 0;
+}
+
+/*
+ * The instance only exists once deferred_free=2 was asked for: its pool is
+ * memory that no other mode uses. It then lives as long as the table. If it
+ * cannot be created, zs_free() stays synchronous.
+ */
+void zram_handle_deferred_init(struct zram *zram, unsigned long num_pages)
+{
+	if (zram->deferred_handles_on)
+		zram_handle_deferred_create(zram, num_pages);
 }
 
 /* Frees every handle still queued; the pool must still exist. */
@@ -51,12 +64,18 @@ void zram_handle_deferred_fini(struct zram *zram)
 /* zs_free() now or later; callers hold the slot lock. */
 void zram_free_handle(struct zram *zram, unsigned long handle)
 {
-	if (!zram->deferred_handles ||
-	    !zs_deferred_push(zram->deferred_handles, &handle))
+	/* Pairs with the release in zram_handle_deferred_create(). */
+	struct zs_deferred *d = smp_load_acquire(&zram->deferred_handles);
+
+	if (!d || !zs_deferred_push(d, &handle))
 		zs_free(zram->mem_pool, handle);
 }
 
-/* deferred_free: 0 synchronous, 1 whole slot free, 2 zs_free() only. */
+/*
+ * deferred_free: 0 synchronous, 1 whole slot free, 2 zs_free() only.
+ * Called with dev_lock held for writing, which also holds off the table's
+ * allocation and teardown.
+ */
 int zram_deferred_set_mode(struct zram *zram, unsigned int mode)
 {
 	int err;
@@ -64,8 +83,12 @@ int zram_deferred_set_mode(struct zram *zram, unsigned int mode)
 	err = zram_deferred_set(zram, mode == 1);
 	if (err)
 		return err;
-	zram->deferred_handles_on = mode == 2;
 	if (zram->deferred_handles)
 		zs_deferred_set_enabled(zram->deferred_handles, mode == 2);
-	return 0;
+	else if (mode == 2 && zram->table)
+		err = zram_handle_deferred_create(zram,
+						  zram->disksize >> PAGE_SHIFT);
+	if (!err)
+		zram->deferred_handles_on = mode == 2;
+	return err;
 }
