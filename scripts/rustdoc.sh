@@ -55,6 +55,13 @@ for c in $crates; do
 		--crate-name "$name" --output "$out") >>"$log_file" 2>&1 ||
 		{ echo "rustdoc: $c failed"; fail=1; }
 	[ -f "$out/$name/index.html" ] || { echo "rustdoc: no $out/$name/index.html"; fail=1; }
+	# Share of items with docs, for the record: clippy's
+	# missing_docs_in_private_items (on in the crates) is what enforces it;
+	# the items kunit_tests! generates in tests.rs count as undocumented.
+	cov=$(cd "$obj" && env RUSTC_BOOTSTRAP=1 "${env_args[@]}" rustdoc "${args[@]}" \
+		-Zunstable-options --show-coverage --document-private-items \
+		--crate-name "$name" 2>/dev/null | awk -F'|' '/Total/ { gsub(/ /, "", $4); print $4 }')
+	echo "rustdoc: $c: ${cov:-?} of items documented"
 done
 warnings=$(grep -cE '^(warning|error)' "$log_file")
 if [ "$warnings" != 0 ]; then
