@@ -10,7 +10,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench lint rustdoc series series-check check-off stress htmldocs shell clean distclean
+.PHONY: all setup assemble build build-base kernel initramfs check bench lint rustdoc series series-check check-64k check-off stress htmldocs shell clean distclean
 
 all: check
 
@@ -61,6 +61,10 @@ series-check: assemble
 	@$(S)/series_check.sh
 
 # The patched tree with CONFIG_ZSMALLOC_DEFERRED_FREE=n builds and boots.
+# The arm64 check boot on 64 KiB pages (batch pages hold 16x the elements).
+check-64k:
+	@$(MAKE) --no-print-directory check ARCH=arm64 CHECK_VARIANT=patched-64k
+
 check-off: assemble
 	@$(S)/build.sh off && $(S)/initramfs.sh off >/dev/null && \
 		$(S)/boot.sh off smoke $(CURDIR)/out/check-off-$(ARCH) 600 && \

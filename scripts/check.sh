@@ -15,7 +15,9 @@ if [ "$ARCH" != x86_64 ]; then
 	CHECK_LINT=${CHECK_LINT:-0}
 	CHECK_STRESS=${CHECK_STRESS:-0}
 fi
-logdir=$OUT/check-$ARCH
+# CHECK_VARIANT=patched-64k (arm64) runs the same boot on 64 KiB pages.
+variant=${CHECK_VARIANT:-patched}
+logdir=$OUT/check-$ARCH${CHECK_VARIANT:+-$variant}
 stressdir=$OUT/check-stress-$ARCH
 rm -rf "$logdir" "$stressdir"
 mkdir -p "$logdir" "$stressdir"
@@ -24,10 +26,10 @@ finish() {	# $1: message of a failure before any test could run
 	echo "0 passed, 1 failed"
 	exit 1
 }
-"$TOP/scripts/build.sh" patched || finish "kernel build failed"
-"$TOP/scripts/initramfs.sh" patched >/dev/null || finish "initramfs build failed"
+"$TOP/scripts/build.sh" "$variant" || finish "kernel build failed"
+"$TOP/scripts/initramfs.sh" "$variant" >/dev/null || finish "initramfs build failed"
 extra=0
-"$TOP/scripts/boot.sh" patched check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
+"$TOP/scripts/boot.sh" "$variant" check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
 	{ echo "ERROR: the test boot failed (see above)" >&2; extra=$((extra + 1)); }
 if [ "${CHECK_LINT:-1}" = 1 ]; then
 	"$TOP/scripts/lint.sh" || { echo "ERROR: make lint failed" >&2; extra=$((extra + 1)); }

@@ -12,6 +12,9 @@ variant=$1
 case $variant in
 base) src=$SRC_BASE; frags="guest" ;;
 patched) src=$SRC_PATCHED; frags="guest deferred" ;;
+patched-64k)
+	[ "$ARCH" = arm64 ] || die "configure.sh: patched-64k is an arm64 variant"
+	src=$SRC_PATCHED; frags="guest deferred" ;;
 debug) src=$SRC_PATCHED; frags="guest deferred debug" ;;
 off) src=$SRC_PATCHED; frags="guest" ;;
 bisect-on) src=$BUILD/linux-bisect; frags="guest deferred" ;;
@@ -19,6 +22,8 @@ bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
 *) die "configure.sh: unknown variant '$variant'" ;;
 esac
 frags="$frags $ARCH"
+# 64 KiB pages go last: they replace the architecture's 4 KiB default.
+[ "$variant" = patched-64k ] && frags="$frags pages64k"
 obj=$(OBJ_DIR "$variant")
 use_toolchain "$variant"
 mkdir -p "$obj"
