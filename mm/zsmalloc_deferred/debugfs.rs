@@ -81,7 +81,7 @@ pub(crate) struct DebugfsDir {
 static ROOT: Atomic<*mut bindings::dentry> = Atomic::new(ptr::null_mut());
 
 /// [`ROOT`], created on first use (or looked up if another instance won the
-/// race); an error pointer, kept for good, if debugfs fails.
+/// race); an error pointer, not cached, if debugfs fails.
 fn root() -> *mut bindings::dentry {
     let r = ROOT.load(Acquire);
     if !r.is_null() {
@@ -96,9 +96,12 @@ fn root() -> *mut bindings::dentry {
         // SAFETY: As above; the reference it takes is kept forever.
         let found =
             unsafe { bindings::debugfs_lookup(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
-        if !found.is_null() {
-            new = found;
+        if found.is_null() {
+            // debugfs is off or failed: not cached, so a later instance
+            // tries again. Creating files under an error parent does nothing.
+            return new;
         }
+        new = found;
     }
     match ROOT.cmpxchg(ptr::null_mut(), new, Release) {
         Ok(_) => new,
