@@ -493,6 +493,32 @@ mod cases {
         }
     }
 
+    /// Every CPU growing the pool at once (the drain and the idle work do
+    /// this) never takes it past `pool_max`: each grower reads the room
+    /// before allocating, so the room must be checked again when adding.
+    #[test]
+    fn concurrent_grow_stays_within_max() -> Result {
+        /// Pages each CPU asks for per round; the room is the same.
+        const ROOM: usize = 256;
+        let r = Recorder::new(4, 1)?;
+        let d = instance(c"kunit_grow", &r, 1)?;
+        let min = read(&d, Attr::PoolMin);
+        let max = min + ROOM as u64;
+        write(&d, Attr::PoolMax, max)?;
+        for _ in 0..8 {
+            d.pool.shrink_to(min as usize);
+            let grower = |_cpu: u32| {
+                d.pool.grow(ROOM, bindings::GFP_KERNEL);
+            };
+            on_every_cpu(&grower)?;
+            let total = read(&d, Attr::PoolPages);
+            assert!(total <= max);
+            assert_eq!(total, max);
+        }
+        drop(d);
+        Ok(())
+    }
+
     /// Invalid tunable values return EINVAL and change nothing.
     #[test]
     fn tunables_reject_bad_values() -> Result {
