@@ -4,7 +4,12 @@
 # bench.sh: build the base (pristine 7.3) and patched kernels with the same
 # config, boot them alternately (base, patched, base, patched, ...) under the
 # same QEMU settings, run the munmap matrix in each, then write
-# out/bench/{results.json,report.md} and print the tables.
+# out/bench/{results.json,report.md,raw-runs.jsonl} and print the tables.
+# The headline cells come from the alternating boots only; a full run adds
+# a breakdown boot of the patched kernel, reported in its own table.
+# The results, the plot and every run's raw JSON are then copied to
+# results/bench-<arch>-<full|quick>{.json,.md,-raw.jsonl} and
+# results/munmap-<arch>[-quick].png, the committed copies.
 # QUICK=1: zram, 256 MiB x1 plus 64/256 MiB, 3 runs, one boot per kernel.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -49,9 +54,42 @@ for i in $(seq 1 "$boots"); do
 		done
 	done
 done
+# After the alternating boots, with the next index; bench_report.py keeps
+# it out of the headline cells by its part name.
 if [ -n "$breakdown" ]; then
 	log "bench breakdown boot: patched kernel ($breakdown)"
-	"$TOP/scripts/boot.sh" patched bench "$out/boot-9-patched-breakdown" \
+	"$TOP/scripts/boot.sh" patched bench "$out/boot-$((boots + 1))-patched-breakdown" \
 		"${BENCH_TIMEOUT:-3000}" "zsd.args=$breakdown"
 fi
 PYTHONPATH="$TOOLS/py" python3 "$TOP/scripts/bench_report.py" "$out" "$(cat "$BUILD/base-version")" "$ARCH"
+
+# The committed copies, named as in results/: bench-<arch>-<full|quick>.*
+# and the plot munmap-<arch>.png (full) or munmap-<arch>-quick.png.
+kind=full
+[ "${QUICK:-0}" = 1 ] && kind=quick
+png=munmap-$ARCH.png
+[ $kind = quick ] && png=munmap-$ARCH-quick.png
+dst=$TOP/results/bench-$ARCH-$kind
+cmd="make bench"
+[ "$ARCH" = x86_64 ] || cmd+=" ARCH=$ARCH"
+[ $kind = quick ] && cmd+=" QUICK=1"
+[ -n "${BOOTS:-}" ] && cmd+=" BOOTS=$BOOTS"
+[ -n "${MODES:-}" ] && cmd+=" MODES=$MODES"
+runs=${matrix##*runs=}
+extra=
+[ -n "$breakdown" ] && extra=", plus one breakdown boot of the patched kernel"
+mkdir -p "$TOP/results"
+cp "$out/results.json" "$dst.json"
+cp "$out/raw-runs.jsonl" "$dst-raw.jsonl"
+{
+	sed "s/(munmap\.png)/($png)/" "$out/report.md"
+	printf '\nCommand: `%s` (%s, %s boot(s) per kernel, %s runs per cell per boot%s), %s.\n' \
+		"$cmd" "$ARCH" "$boots" "$runs" "$extra" "$(date +%F)"
+} >"$dst.md"
+kept="${dst##*/}.json ${dst##*/}.md ${dst##*/}-raw.jsonl"
+if [ -f "$out/munmap.png" ]; then
+	cp "$out/munmap.png" "$TOP/results/$png"
+	kept+=" $png"
+fi
+log "bench: $(wc -l <"$out/raw-runs.jsonl") runs' raw JSON in $out/raw-runs.jsonl"
+log "bench: copied to results/ (to commit): $kept"

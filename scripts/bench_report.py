@@ -5,6 +5,13 @@
 Rows are keyed by (backend, size, nprocs). 'base' is the pristine kernel,
 'patched' the patched kernel with deferred free on, 'sync' the patched
 kernel with the switch off (same boot as 'patched'). Medians with min/max.
+
+Each boot's directory is OUTDIR/boot-<index>-<variant>-<part> (variant base
+or patched; part single, multi or breakdown). The headline cells use only
+the alternating boots (single, multi); the breakdown boot is reported in
+its own table. Every run, of every boot, is written to OUTDIR/raw-runs.jsonl,
+one JSON object per line: the selftest's keys plus boot, variant, part,
+boot_dir and rep (the run's number within its cell and mode in that boot).
 """
 import datetime
 import glob
@@ -13,19 +20,67 @@ import os
 import statistics
 import sys
 
+RAW = 'raw-runs.jsonl'
+VARIANTS = {'base': 0, 'patched': 1}
+PARTS = {'single': 0, 'multi': 1, 'breakdown': 2}
+
+
+def boot_key(path):
+    """(index, variant, part) from boot-<index>-<variant>-<part>."""
+    name = os.path.basename(path)
+    f = name.split('-', 3) + ['', '', '']
+    idx = int(f[1]) if f[1].isdigit() else 0
+    return idx, f[2], f[3]
+
+
+def boot_order(log):
+    """The order bench.sh boots in: index, then base before patched, then part."""
+    idx, kernel, part = boot_key(os.path.dirname(log))
+    return idx, VARIANTS.get(kernel, 9), PARTS.get(part, 9), log
+
 
 def load(outdir):
+    """Every '# JSON' line of every boot's ktap.log, in boot order, tagged."""
     rows = []
-    for log in sorted(glob.glob(os.path.join(outdir, 'boot-*', 'ktap.log'))):
-        kernel = os.path.basename(os.path.dirname(log)).split('-')[2]
+    for log in sorted(glob.glob(os.path.join(outdir, 'boot-*', 'ktap.log')), key=boot_order):
+        idx, kernel, part = boot_key(os.path.dirname(log))
+        seen = {}
         with open(log, encoding='utf-8', errors='replace') as f:
-            for line in f:
+            for n, line in enumerate(f, 1):
                 line = line.strip()
-                if line.startswith('# JSON '):
+                if not line.startswith('# JSON '):
+                    continue
+                try:
                     m = json.loads(line[len('# JSON '):])
-                    m['variant'] = kernel
-                    rows.append(m)
+                except ValueError:
+                    print(f'{log}:{n}: unparsable JSON line skipped', file=sys.stderr)
+                    continue
+                # Runs of one cell and mode are numbered in order unless
+                # the guest plan tagged them.
+                cellmode = (m.get('backend'), m.get('size_mb'), m.get('nprocs'), m.get('mode'))
+                seen[cellmode] = seen.get(cellmode, 0) + 1
+                tags = {'boot': idx, 'variant': kernel, 'part': part,
+                        'boot_dir': os.path.basename(os.path.dirname(log)),
+                        'rep': m.pop('rep', seen[cellmode])}
+                m.setdefault('mode', 'default')
+                rows.append({**tags, **m})
     return rows
+
+
+def write_raw(outdir, rows):
+    with open(os.path.join(outdir, RAW), 'w', encoding='utf-8') as f:
+        for r in rows:
+            f.write(json.dumps(r) + '\n')
+
+
+def boots_summary(rows):
+    out = {}
+    for r in rows:
+        b = out.setdefault(r['boot_dir'], {'dir': r['boot_dir'], 'boot': r['boot'],
+                                           'variant': r['variant'], 'part': r['part'],
+                                           'kernel': r.get('kernel'), 'runs': 0})
+        b['runs'] += 1
+    return list(out.values())
 
 
 def stats(vals):
@@ -44,20 +99,32 @@ def fmt(v):
     return '-' if v is None else f'{v:.2f}ms'
 
 
+def fmt_range(r, key):
+    """'median [min-max]' of r[key_ms], r[key_min_ms], r[key_max_ms]."""
+    if r[f'{key}_ms'] is None:
+        return '-'
+    return f"{r[f'{key}_ms']:.2f}ms [{r[f'{key}_min_ms']:.2f}-{r[f'{key}_max_ms']:.2f}]"
+
+
 def main():
     outdir, version, arch = sys.argv[1], sys.argv[2], sys.argv[3]
-    rows = load(outdir)
+    raw = load(outdir)
+    write_raw(outdir, raw)
+    # Headline cells: the alternating boots only, never the breakdown boot.
+    rows = [r for r in raw if r['part'] != 'breakdown']
     keys = sorted({(r['backend'], r['size_mb'], r['nprocs']) for r in rows})
+    modes = {r['mode'] for r in rows if r['variant'] == 'patched'}
+    pmode = 'deferred' if 'deferred' in modes else 'default'
     results = []
     for backend, size, nprocs in keys:
-        base = stats(cell(rows, backend, size, nprocs, 'base', 'default'))
-        modes = {r['mode'] for r in rows if r['variant'] == 'patched'}
-        pmode = 'deferred' if 'deferred' in modes else 'default'
-        pat = stats(cell(rows, backend, size, nprocs, 'patched', pmode))
-        off = stats(cell(rows, backend, size, nprocs, 'patched', 'sync'))
-        floor = stats(cell(rows, backend, size, nprocs, 'patched', pmode, 'floor_ms') +
-                      cell(rows, backend, size, nprocs, 'base', 'default', 'floor_ms'))
-        ret = stats(cell(rows, backend, size, nprocs, 'patched', pmode, 'returned_ms'))
+        def get(variant, mode, key='munmap_ms'):
+            return cell(rows, backend, size, nprocs, variant, mode, key)
+        base = stats(get('base', 'default'))
+        pat = stats(get('patched', pmode))
+        off = stats(get('patched', 'sync'))
+        floor = stats(get('patched', pmode, 'floor_ms') + get('base', 'default', 'floor_ms'))
+        ret = stats(get('patched', pmode, 'returned_ms'))
+        base_ret = stats(get('base', 'default', 'returned_ms'))
         test = {('zram', True): 1, ('zram', False): 2, ('zswap', True): 3,
                 ('zswap', False): 4}[(backend, size == 256)]
         if nprocs > 1:
@@ -70,43 +137,67 @@ def main():
             'speedup': (base[0] / pat[0]) if base[0] and pat[0] else None,
             'switch_off_ms': off[0], 'switch_off_min_ms': off[1], 'switch_off_max_ms': off[2],
             'same_boot_speedup': (off[0] / pat[0]) if off[0] and pat[0] else None,
-            'floor_ms': floor[0], 'returned_ms': ret[0],
-            'runs_base': len([v for v in cell(rows, backend, size, nprocs, 'base', 'default') if v is not None]),
-            'runs_patched': len([v for v in cell(rows, backend, size, nprocs, 'patched', pmode) if v is not None]),
+            'floor_ms': floor[0],
+            'returned_ms': ret[0], 'returned_min_ms': ret[1], 'returned_max_ms': ret[2],
+            'base_returned_ms': base_ret[0], 'base_returned_min_ms': base_ret[1],
+            'base_returned_max_ms': base_ret[2],
+            'returned_ratio': (ret[0] / base_ret[0]) if ret[0] and base_ret[0] else None,
+            'runs_base': len([v for v in get('base', 'default') if v is not None]),
+            'runs_patched': len([v for v in get('patched', pmode) if v is not None]),
+            'runs_switch_off': len([v for v in get('patched', 'sync') if v is not None]),
+            # Runs whose memory was not back within the selftest's timeout
+            # (returned_ms null): left out of the returned medians.
+            'base_not_returned': get('base', 'default', 'returned_ms').count(None),
+            'patched_not_returned': get('patched', pmode, 'returned_ms').count(None),
         })
     meta = {'kernel': version, 'arch': arch, 'qemu_accel': 'tcg,thread=multi',
-            'guest': 'QEMU TCG, 2 vCPUs, 3 GiB', 'date': datetime.date.today().isoformat()}
+            'guest': 'QEMU TCG, 2 vCPUs, 3 GiB', 'date': datetime.date.today().isoformat(),
+            'headline': 'alternating boots only (parts single, multi); breakdown boot excluded',
+            'raw': RAW, 'boots': boots_summary(raw)}
 
     lines = [f"Guest: {meta['guest']} ({arch}, {version}); medians [min-max] over "
-             "all runs; TCG times are not comparable with hardware, speedups are.", '']
+             "all runs of the alternating boots; TCG times are not comparable with hardware, "
+             "speedups are.", '']
     for backend in ('zram', 'zswap'):
         mine = [r for r in results if r['backend'] == backend]
         if not mine:
             continue
         lines.append(f'{backend}: munmap latency, 256MB, by processes')
-        lines.append(f"{'mode':<10} {'Base':>10} {'Patched':>10} {'Speedup':>8} {'SwitchOff':>10} "
-                     f"{'SameBoot':>8} {'Floor':>9} {'Returned':>9}")
+        lines.append(header('mode'))
         for r in mine:
             if r['size_mb'] != 256:
                 continue
             lines.append(row(r['mode'], r))
         lines.append('')
         lines.append(f'{backend}: munmap latency by size, single process')
-        lines.append(f"{'Size':<10} {'Base':>10} {'Patched':>10} {'Speedup':>8} {'SwitchOff':>10} "
-                     f"{'SameBoot':>8} {'Floor':>9} {'Returned':>9}")
+        lines.append(header('Size'))
         for r in mine:
             if r['nprocs'] == 1:
                 lines.append(row(f"{r['size_mb']}MB", r))
         lines.append('')
+        lines.append(f'{backend}: memory returned after munmap, base vs patched')
+        lines.append(f"{'case':<10} {'Base [min-max]':>26} {'Patched [min-max]':>26} "
+                     f"{'Pat/Base':>8}")
+        for r in mine:
+            ratio = '-' if r['returned_ratio'] is None else f"{r['returned_ratio']:.2f}x"
+            case = f"{r['size_mb']}MB x{r['nprocs']}"
+            lines.append(f"{case:<10} {fmt_range(r, 'base_returned'):>26} "
+                         f"{fmt_range(r, 'returned'):>26} {ratio:>8}")
+        for r in mine:
+            if r['base_not_returned'] or r['patched_not_returned']:
+                lines.append(f"  {r['size_mb']}MB x{r['nprocs']}: not returned in time (left out): "
+                             f"{r['base_not_returned']} base, {r['patched_not_returned']} patched runs")
+        lines.append('')
     lines += push_lines(results)
     lines += target_lines(results)
-    breakdown = breakdown_rows(rows)
+    breakdown, source = breakdown_rows(raw)
     if breakdown:
-        lines += ['', 'zram 256MB, single process, patched kernel, same boots: what each part gives',
-                  f"{'mode':<34} {'munmap':>9} {'min-max':>17} {'vs sync':>8}"]
+        lines += ['', f'zram 256MB, single process, patched kernel, {source}: what each part gives',
+                  f"{'mode':<34} {'munmap':>9} {'min-max':>17} {'vs sync':>8} {'runs':>5}"]
         for b in breakdown:
             lines.append(f"{b['label']:<34} {fmt(b['ms']):>9} {b['min_ms']:>7.2f}-{b['max_ms']:<7.2f}ms "
-                         f"{b['speedup']:>7.2f}x")
+                         f"{b['speedup']:>7.2f}x {b['runs']:>5}")
+    lines += ['', f"Runs: {len(raw)} in {len(meta['boots'])} boots, every one in {RAW}."]
     text = '\n'.join(lines)
     print(text)
     with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
@@ -117,19 +208,31 @@ def main():
             f.write('\n![munmap latency by size](munmap.png)\n')
 
 
-def breakdown_rows(rows):
-    """zram 256 MiB x1 on the patched kernel by mode: sync, handle, deferred."""
+def breakdown_rows(raw):
+    """zram 256 MiB x1 on the patched kernel by mode: sync, handle, deferred.
+
+    From the breakdown boot when there is one (a full bench), else from the
+    patched boots that ran the 'handle' mode (QUICK=1). Returns the rows and
+    a description of where they come from.
+    """
     labels = {'sync': 'synchronous (deferred_free=0)',
               'handle': 'zs_free() deferred only (=2)',
               'deferred': 'whole slot free deferred (=1)'}
+    rows = [r for r in raw if r['part'] == 'breakdown']
+    source = 'breakdown boot'
+    if not rows:
+        rows = [r for r in raw if r['variant'] == 'patched']
+        source = 'same boots'
     got = {}
     for mode in labels:
-        got[mode] = stats(cell(rows, 'zram', 256, 1, 'patched', mode))
-    if got['handle'][0] is None or got['sync'][0] is None:
-        return []
-    return [{'mode': m, 'label': labels[m], 'ms': got[m][0], 'min_ms': got[m][1],
-             'max_ms': got[m][2], 'speedup': got['sync'][0] / got[m][0]}
-            for m in labels if got[m][0] is not None]
+        got[mode] = cell(rows, 'zram', 256, 1, 'patched', mode)
+    st = {m: stats(v) for m, v in got.items()}
+    if st['handle'][0] is None or st['sync'][0] is None:
+        return [], source
+    return [{'mode': m, 'label': labels[m], 'ms': st[m][0], 'min_ms': st[m][1],
+             'max_ms': st[m][2], 'speedup': st['sync'][0] / st[m][0],
+             'runs': len([v for v in got[m] if v is not None])}
+            for m in labels if st[m][0] is not None], source
 
 
 def target_lines(results):
@@ -202,11 +305,17 @@ def plot(outdir, results):
     return True
 
 
+def header(label):
+    return (f"{label:<10} {'Base':>10} {'Patched':>10} {'Speedup':>8} {'SwitchOff':>10} "
+            f"{'SameBoot':>8} {'Floor':>9} {'RetBase':>9} {'RetPatch':>9}")
+
+
 def row(label, r):
     sp = '-' if r['speedup'] is None else f"{r['speedup']:.2f}x"
     sb = '-' if r['same_boot_speedup'] is None else f"{r['same_boot_speedup']:.2f}x"
     return (f"{label:<10} {fmt(r['base_ms']):>10} {fmt(r['patched_ms']):>10} {sp:>8} "
-            f"{fmt(r['switch_off_ms']):>10} {sb:>8} {fmt(r['floor_ms']):>9} {fmt(r['returned_ms']):>9}")
+            f"{fmt(r['switch_off_ms']):>10} {sb:>8} {fmt(r['floor_ms']):>9} "
+            f"{fmt(r['base_returned_ms']):>9} {fmt(r['returned_ms']):>9}")
 
 
 if __name__ == '__main__':

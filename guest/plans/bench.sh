@@ -3,7 +3,8 @@
 # 'make bench' plan. zsd.args (commas for spaces) selects the matrix, e.g.
 #   zsd.args=backends=zram,sizes=64:256,procs=1:2:3,runs=5,modes=sync:deferred
 # Each measurement prints one '# JSON {...}' line tagged with the kernel's
-# mode; modes of one cell are interleaved run by run within this boot.
+# mode and the run's number (rep, from 1); modes of one cell are interleaved
+# run by run within this boot.
 . /plans/ktap.sh
 . /plans/swap.sh
 
@@ -44,7 +45,7 @@ for b in $backends; do
 			munmap_swap_latency -b "$b" -s "$s" -p "$p" -r 1 --floor -j \
 				>/tmp/run.out 2>&1 || { rc=$?; [ $rc -eq 4 ] || ok="not ok"; }
 			grep '^# JSON ' /tmp/run.out |
-				sed "s/^# JSON {/# JSON {\"mode\":\"$m\",\"kernel\":\"$(uname -r)\",/" >"$KTAP"
+				sed "s/^# JSON {/# JSON {\"mode\":\"$m\",\"rep\":$r,\"kernel\":\"$(uname -r)\",/" >"$KTAP"
 			grep -E '^not ok|# SKIP|^# ' /tmp/run.out | grep -v JSON | head -5
 		done; done
 		echo "$ok $ktap_n bench_${b}_${s}mb_x$p" >"$KTAP"
