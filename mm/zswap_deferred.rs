@@ -34,13 +34,15 @@ static INSTANCE: Atomic<*mut bindings::zs_deferred> = Atomic::new(core::ptr::nul
 /// # Safety
 ///
 /// Called by the deferred-free core with `nr` elements at `elems`.
-unsafe extern "C" fn drain(_priv: *mut c_void, elems: *const c_void, nr: c_uint) {
+unsafe extern "C" fn drain(_priv: *mut c_void, elems: *const c_void, nr: c_uint) -> c_uint {
     let entries = elems.cast::<*mut c_void>();
     for i in 0..nr as usize {
         // SAFETY: The core passes `nr` 8-byte elements, each an entry pushed
         // by `zswap_deferred_push` and owned by us since its erase.
         unsafe { bindings::zswap_entry_free_deferred(entries.add(i).read()) };
     }
+    // An erased entry cannot be reused before its free: none is stale.
+    0
 }
 
 /// Ops of zswap's instance: pointer-sized elements, drained by [`drain`].

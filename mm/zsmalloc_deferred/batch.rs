@@ -26,6 +26,11 @@ pub(crate) struct Batch {
 /// Bytes taken by the header; elements start here.
 const HDR: usize = size_of::<Batch>();
 
+/// Batch pages of every instance allocated and not yet freed, shown in
+/// `/sys/kernel/debug/zs_deferred/pages`: a teardown that keeps a page
+/// shows up there as a count above its baseline.
+pub(crate) static PAGES: Atomic<usize> = Atomic::new(0);
+
 /// Elements of `elem_size` bytes that fit in one batch.
 pub(crate) const fn capacity(elem_size: usize) -> u32 {
     ((bindings::PAGE_SIZE - HDR) / elem_size) as u32
@@ -38,6 +43,7 @@ impl Batch {
         let addr = unsafe { bindings::get_free_pages_noprof(gfp, 0) };
         let b = addr as *mut Batch;
         if !b.is_null() {
+            PAGES.add(1, Relaxed);
             // SAFETY: `b` is a fresh, exclusively owned page.
             unsafe {
                 b.write(Batch {
@@ -57,6 +63,7 @@ impl Batch {
     pub(crate) unsafe fn free(b: *mut Batch) {
         // SAFETY: By the safety requirements, `b` is an unused page we own.
         unsafe { bindings::free_pages(b as c_ulong, 0) };
+        PAGES.fetch_sub(1, Relaxed);
     }
 
     /// Address of element slot 0 of `b`.

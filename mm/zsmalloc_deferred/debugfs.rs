@@ -4,8 +4,11 @@
 //! `/sys/kernel/debug/zs_deferred/<name>/`.
 //!
 //! Every file is a number read and written through `simple_attr`; writes
-//! that are out of range return `-EINVAL` and change nothing.
+//! that are out of range return `-EINVAL` and change nothing. One file sits
+//! beside the instances' directories: `pages`, the batch pages all instances
+//! hold, so that a teardown can be checked to give back every page.
 
+use crate::batch::PAGES;
 use crate::instance::{Deferred, IDLE_MS_MAX};
 use crate::percpu::for_each_possible_cpu;
 use core::ptr;
@@ -32,6 +35,8 @@ pub(crate) enum Attr {
     Pushed,
     /// `drained`: elements passed to the user's drain callback.
     Drained,
+    /// `stale`: drained elements the user found already freed.
+    Stale,
     /// `fallbacks`: pushes refused for want of a pool page.
     Fallbacks,
     /// `batches_queued`: batches handed to the drain, full or flushed partial.
@@ -45,7 +50,7 @@ pub(crate) enum Attr {
 }
 
 /// File name, mode and meaning of every file, in directory order.
-const ATTRS: [(&CStr, u16, Attr); 12] = [
+const ATTRS: [(&CStr, u16, Attr); 13] = [
     (c"enabled", 0o644, Attr::Enabled),
     (c"idle_ms", 0o644, Attr::IdleMs),
     (c"pool_min", 0o644, Attr::PoolMin),
@@ -53,6 +58,7 @@ const ATTRS: [(&CStr, u16, Attr); 12] = [
     (c"flush", 0o200, Attr::Flush),
     (c"pushed", 0o444, Attr::Pushed),
     (c"drained", 0o444, Attr::Drained),
+    (c"stale", 0o444, Attr::Stale),
     (c"fallbacks", 0o444, Attr::Fallbacks),
     (c"batches_queued", 0o444, Attr::BatchesQueued),
     (c"pool_pages", 0o444, Attr::PoolPages),
@@ -104,7 +110,19 @@ fn root() -> *mut bindings::dentry {
         new = found;
     }
     match ROOT.cmpxchg(ptr::null_mut(), new, Release) {
-        Ok(_) => new,
+        Ok(_) => {
+            // SAFETY: `new` is a directory; `PAGES` is a static, so the file
+            // never outlives the counter it reads.
+            unsafe {
+                bindings::debugfs_create_ulong(
+                    c"pages".as_char_ptr(),
+                    0o444,
+                    new,
+                    PAGES.as_ptr().cast(),
+                )
+            };
+            new
+        }
         Err(winner) => winner,
     }
 }
@@ -255,6 +273,7 @@ pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
         Attr::Pushed => pushed(d),
         Attr::Fallbacks => d.fallbacks.load(Relaxed),
         Attr::Drained => d.drained.load(Relaxed),
+        Attr::Stale => d.stale.load(Relaxed),
         Attr::BatchesQueued => d.batches_queued.load(Relaxed),
         Attr::PoolPages => d.pool.counts().1 as u64,
         Attr::PoolFree => d.pool.counts().0 as u64,

@@ -28,7 +28,8 @@ use kernel::{
 };
 
 /// The drain callback of the user (`struct zs_deferred_ops::drain`).
-pub(crate) type DrainFn = unsafe extern "C" fn(*mut c_void, *const c_void, c_uint);
+/// It returns how many of the elements had nothing left to free.
+pub(crate) type DrainFn = unsafe extern "C" fn(*mut c_void, *const c_void, c_uint) -> c_uint;
 
 /// Default delay after which partial buffers are drained (`idle_ms`).
 pub(crate) const IDLE_MS_DEFAULT: u32 = 100;
@@ -110,6 +111,9 @@ pub(crate) struct Deferred {
     pub(crate) queued_elems: Atomic<u64>,
     /// Elements passed to `drain_cb`.
     pub(crate) drained: Atomic<u64>,
+    /// Drained elements that `drain_cb` found already freed (e.g. a zram
+    /// slot rewritten before the drain reached it).
+    pub(crate) stale: Atomic<u64>,
     /// Batches put on `full`, full or flushed partial.
     pub(crate) batches_queued: Atomic<u64>,
     /// Pushes refused for want of a pool page.
@@ -251,6 +255,7 @@ impl Deferred {
             backlog <- kernel::new_mutex!(BatchQueue::new()),
             queued_elems: Atomic::new(0),
             drained: Atomic::new(0),
+            stale: Atomic::new(0),
             batches_queued: Atomic::new(0),
             fallbacks: Atomic::new(0),
             wq,
@@ -400,8 +405,9 @@ impl Deferred {
         let nr = unsafe { (*b).nr };
         // SAFETY: The batch holds `nr` initialised elements; `drain_priv` is
         // what the user asked to get back.
-        unsafe { (self.drain_cb)(self.drain_priv, Batch::elems(b).cast(), nr) };
+        let stale = unsafe { (self.drain_cb)(self.drain_priv, Batch::elems(b).cast(), nr) };
         self.drained.add(u64::from(nr), Relaxed);
+        self.stale.add(u64::from(stale), Relaxed);
         // SAFETY: The page came from the pool and left every list.
         unsafe { self.pool.put(b) };
     }

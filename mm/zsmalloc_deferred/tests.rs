@@ -113,7 +113,7 @@ fn ptr_of<T>(v: &T) -> *const u8 {
 /// # Safety
 ///
 /// `priv_` is a live `Recorder`; `elems` holds `nr` elements of its size.
-unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint) {
+unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint) -> c_uint {
     // SAFETY: Test instances are created with a live `Recorder` as `priv_`.
     let r = unsafe { &*priv_.cast::<Recorder>() };
     while r.hold.load(Acquire) {
@@ -141,6 +141,8 @@ unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint
             c.add(1, Relaxed);
         }
     }
+    // Test values own nothing: none is ever stale.
+    0
 }
 
 /// An instance named `name` for `capacity` elements, draining into `r`.
@@ -287,6 +289,9 @@ mod cases {
         assert_eq!(r.delivery_errors(nr), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
         let accepted = u64::from(cpus * per_cpu) - r.rejections() as u64;
+        // A run where every push fell back would pass the checks above
+        // without exercising the buffers at all.
+        assert!(accepted > 0);
         assert_eq!(read(&d, Attr::Pushed), accepted);
         assert_eq!(read(&d, Attr::Drained), accepted);
         drop(d);
@@ -394,14 +399,17 @@ mod cases {
         Ok(())
     }
 
-    /// `destroy` drains whatever is still buffered.
+    /// `destroy` drains whatever is still buffered. The idle flush is
+    /// pushed out to its maximum so that it cannot be what drains.
     #[test]
     fn destroy_drains_pending() -> Result {
         let r = Recorder::new(4, 64)?;
         let d = instance(c"kunit_destroy", &r, 64)?;
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
         for v in 0..10 {
             assert!(r.push(&d, v));
         }
+        assert_eq!(read(&d, Attr::Drained), 0);
         drop(d);
         assert_eq!(r.delivery_errors(64), 0);
         assert_eq!(r.seen[9].load(Relaxed), 1);
@@ -515,6 +523,47 @@ mod cases {
             assert!(total <= max);
             assert_eq!(total, max);
         }
+        drop(d);
+        Ok(())
+    }
+
+    /// A burst grows the pool from the drain worker: with a one-page pool,
+    /// the first full buffer leaves no free page, and the worker it kicks
+    /// adds pages (at least 16) before draining. Without growth every later
+    /// page's worth of pushes would fall back.
+    #[test]
+    fn drain_grows_pool_under_burst() -> Result {
+        let nr = page_elems(4);
+        let r = Recorder::new(4, nr)?;
+        let d = instance(c"kunit_burst", &r, 2 * nr)?;
+        // No idle flush, which would shrink the pool back to `pool_min`.
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        write(&d, Attr::PoolMin, 1)?;
+        write(&d, Attr::PoolMax, 64)?;
+        d.pool.shrink_to(1);
+        let before = read(&d, Attr::PoolPages);
+        // One CPU fills one page, from a work item bound to it so that the
+        // page cannot be split between CPUs.
+        let claimed = Atomic::new(false);
+        let pusher = |_cpu: u32| {
+            if !claimed.xchg(true, Relaxed) {
+                for v in 0..d.cap {
+                    r.push(&d, v);
+                }
+            }
+        };
+        on_every_cpu(&pusher)?;
+        let mut waited = 0;
+        while read(&d, Attr::PoolPages) < before + 16 && waited < 2000 {
+            // SAFETY: Test context may sleep.
+            unsafe { bindings::msleep(10) };
+            waited += 10;
+        }
+        let after = read(&d, Attr::PoolPages);
+        d.flush();
+        assert_eq!(before, 1);
+        assert!(after >= before + 16);
+        assert_eq!(r.delivery_errors(nr), 0);
         drop(d);
         Ok(())
     }

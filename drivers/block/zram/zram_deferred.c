@@ -17,16 +17,23 @@
 
 #include "zram_deferred.h"
 
-static void zram_deferred_drain(void *priv, const void *elems, unsigned int nr)
+/*
+ * Returns how many slots were no longer pending: rewritten (or read back)
+ * after their notify, or pushed twice.
+ */
+static unsigned int zram_deferred_drain(void *priv, const void *elems,
+					unsigned int nr)
 {
 	struct zram *zram = priv;
 	const u32 *index = elems;
-	unsigned int i;
+	unsigned int i, stale = 0;
 
 	/* notify_free is counted here: the hot path does no atomic update. */
 	atomic64_add(nr, &zram->stats.notify_free);
 	for (i = 0; i < nr; i++)
-		zram_slot_free_deferred(zram, index[i]);
+		if (!zram_slot_free_deferred(zram, index[i]))
+			stale++;
+	return stale;
 }
 
 static const struct zs_deferred_ops zram_deferred_ops = {

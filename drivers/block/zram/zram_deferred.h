@@ -74,7 +74,10 @@ static inline void zram_clear_free_pending(struct zram *zram,
 					   unsigned long index) { }
 #endif
 
-/* In zram_drv.c: frees @index under its lock if it is still pending. */
-void zram_slot_free_deferred(struct zram *zram, unsigned long index);
+/*
+ * In zram_drv.c: frees @index under its lock if it is still pending;
+ * returns false if it was not.
+ */
+bool zram_slot_free_deferred(struct zram *zram, unsigned long index);
 
 #endif /* _ZRAM_DEFERRED_H_ */

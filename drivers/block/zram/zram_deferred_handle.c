@@ -12,7 +12,8 @@
 #include "zram_deferred.h"
 #include "zram_deferred_handle.h"
 
-static void zram_handle_drain(void *priv, const void *elems, unsigned int nr)
+static unsigned int zram_handle_drain(void *priv, const void *elems,
+				      unsigned int nr)
 {
 	struct zram *zram = priv;
 	const unsigned long *handle = elems;
@@ -20,6 +21,8 @@ static void zram_handle_drain(void *priv, const void *elems, unsigned int nr)
 
 	for (i = 0; i < nr; i++)
 		zs_free(zram->mem_pool, handle[i]);
+	/* The slot was freed synchronously; the handle is ours alone. */
+	return 0;
 }
 
 static const struct zs_deferred_ops zram_handle_ops = {
