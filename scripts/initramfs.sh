@@ -36,7 +36,7 @@ list=$BUILD/initramfs-$ARCH.list
 	echo "file /bin/busybox $busybox 0755 0 0"
 	for a in sh ash mount umount cat echo ls mkdir sleep grep sed awk mkswap swapon \
 		swapoff reboot poweroff date head tail tr wc cut dd sync seq expr test \
-		printf kill timeout nproc env uname dmesg true false rm cp ln touch; do
+		printf kill timeout nproc env uname dmesg true false rm cp ln touch taskset; do
 		echo "slink /bin/$a /bin/busybox 0777 0 0"
 	done
 	echo "file /init $TOP/guest/init 0755 0 0"

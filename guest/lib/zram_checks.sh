@@ -5,9 +5,48 @@
 ZD=/sys/kernel/debug/zs_deferred
 
 # mm_stat fields 1-3: orig_data_size compr_data_size mem_used_total.
-mm3() { awk '{print $1, $2, $3}' "/sys/block/$1/mm_stat"; }
+mm3() {
+	[ -r "/sys/block/$1/mm_stat" ] || { echo "no /sys/block/$1/mm_stat" >&2; return 1; }
+	awk '{print $1, $2, $3}' "/sys/block/$1/mm_stat"
+}
+
+# num FILE: the number in a stats file. A missing file or one that does not
+# hold a number fails, so that a comparison can never be "" = "".
+num() {
+	v=$(cat "$1" 2>/dev/null)
+	case $v in
+	'' | *[!0-9]*) echo "no number in $1: '$v'" >&2; return 1 ;;
+	esac
+	echo "$v"
+}
 
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
+
+# Batch pages held by no live instance: the global count minus what every
+# instance's pool owns (buffers, queued batches and free pages alike). Read
+# until two global counts agree, since pools grow and shrink on their own.
+orphan_pages() {
+	for _ in 1 2 3 4 5; do
+		g0=$(num $ZD/pages) || return 1
+		sum=0
+		for f in $ZD/*/pool_pages; do
+			[ -e "$f" ] || continue
+			sum=$((sum + $(num "$f"))) || return 1
+		done
+		g1=$(num $ZD/pages) || return 1
+		[ "$g0" = "$g1" ] && { echo $((g1 - sum)); return 0; }
+		sleep 0.2
+	done
+	echo "$ZD/pages never settled" >&2
+	return 1
+}
+
+# A device that has just been given its size holds nothing.
+check_fresh_device() {	# $1: device
+	s=$(mm3 "$1") || return 1
+	echo "$1 re-created: mm_stat orig compr used $s"
+	[ "$s" = "0 0 0" ]
+}
 
 # The switch takes 0, 1 and 2 only.
 check_switch_input() {
@@ -45,12 +84,12 @@ check_no_leak() {	# $1: device, rest: command
 	dev=$1
 	shift
 	zflush "$dev"; zflush "${dev}_handle"
-	before=$(mm3 "$dev")
+	before=$(mm3 "$dev") || return 1
 	"$@" >/tmp/leak.out 2>&1 || { tail -5 /tmp/leak.out; return 1; }
 	zflush "$dev"; zflush "${dev}_handle"
-	after=$(mm3 "$dev")
+	after=$(mm3 "$dev") || return 1
 	echo "mm_stat orig compr used before: $before after: $after"
-	[ -n "$before" ] && [ "$before" = "$after" ]
+	[ "$before" = "$after" ]
 }
 
 # Toggle the switch while a workload frees: nothing lost, no leak.
@@ -96,15 +135,24 @@ pending_frees_on() {	# $1: device
 	[ "$pushed" -gt "$drained" ]
 }
 
+# After a teardown no batch page may be left without an instance, and the
+# re-created device starts empty.
 check_reset_pending() {
+	o0=$(orphan_pages) || return 1
 	pending_frees_on zram0 || return 1
 	swapoff /dev/zram0 || return 1
 	echo 1 >/sys/block/zram0/reset || return 1
 	[ ! -d "$ZD/zram0" ] || { echo "debugfs dir survived reset"; return 1; }
-	zram_swap_on 2G
+	o1=$(orphan_pages) || return 1
+	echo "batch pages without an instance: $o0 before, $o1 after the reset"
+	echo 2G >/sys/block/zram0/disksize || return 1
+	check_fresh_device zram0 || return 1
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 || return 1
+	[ "$o0" = 0 ] && [ "$o1" = 0 ]
 }
 
 check_remove_pending() {
+	o0=$(orphan_pages) || return 1
 	id=$(cat /sys/class/zram-control/hot_add) || return 1
 	swapoff /dev/zram0
 	echo 1G >/sys/block/zram$id/disksize && mkswap /dev/zram$id >/dev/null &&
@@ -113,18 +161,90 @@ check_remove_pending() {
 	swapoff /dev/zram$id || return 1
 	echo "$id" >/sys/class/zram-control/hot_remove || return 1
 	[ ! -e /sys/block/zram$id ] || { echo "zram$id still there"; return 1; }
-	swapon /dev/zram0
+	[ ! -d "$ZD/zram$id" ] || { echo "debugfs dir survived hot_remove"; return 1; }
+	o1=$(orphan_pages) || return 1
+	echo "batch pages without an instance: $o0 before, $o1 after hot_remove"
+	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	echo 1G >/sys/block/zram$id/disksize || return 1
+	check_fresh_device zram$id || return 1
+	echo "$id" >/sys/class/zram-control/hot_remove || return 1
+	swapon /dev/zram0 || return 1
+	[ "$o0" = 0 ] && [ "$o1" = 0 ]
+}
+
+# A slot freed while its free is pending is reused and rewritten before the
+# drain reaches it: the drain must leave the new data alone. A 4 MiB device
+# (1023 slots) is the only swap, so rewriting half of a 3 MiB VMA has to
+# reuse slots freed moments before. With idle_ms at its maximum, frees wait
+# in this CPU's buffer (fewer than a page holds) until reuse_integrity
+# flushes them, right before it reads every byte back. The drain's stale
+# count shows that reused slots were actually met.
+check_reuse_while_pending() {
+	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	dev=zram$id
+	swapoff /dev/zram0 || return 1
+	rc=1
+	if echo 4M >/sys/block/$dev/disksize && mkswap /dev/$dev >/dev/null &&
+		swapon /dev/$dev && echo 60000 >"$ZD/$dev/idle_ms" &&
+		m0=$(mm3 $dev); then
+		reuse_integrity -s 3 -r 4 -f "$ZD/$dev/flush" >/tmp/rwp.out 2>&1
+		rc=$?
+		tail -3 /tmp/rwp.out
+		zflush $dev
+		p=$(num "$ZD/$dev/pushed") && d=$(num "$ZD/$dev/drained") &&
+			st=$(num "$ZD/$dev/stale") && m=$(mm3 $dev) || rc=1
+		echo "pushed $p drained $d stale $st; mm_stat orig compr used $m0 before, $m after"
+		[ $rc = 0 ] && [ "$st" -gt 0 ] && [ "$p" = "$d" ] &&
+			[ "$m" = "$m0" ] || rc=1
+	fi
+	swapoff /dev/$dev
+	echo "$id" >/sys/class/zram-control/hot_remove
+	swapon /dev/zram0 || rc=1
+	return $rc
+}
+
+# Frees pending on cpu1 only, then cpu1 goes offline with no flush: the
+# CPU-dead callback alone hands its buffer to the drain. Every element is
+# drained exactly once (drained ends equal to pushed, not above) and the
+# device holds what it held before.
+check_hotplug_drains_dead_cpu() {
+	c=/sys/devices/system/cpu/cpu1/online
+	[ -w $c ] || { echo "cpu1 cannot go offline"; return 1; }
+	zflush zram0
+	before=$(mm3 zram0) || return 1
+	echo 60000 >"$ZD/zram0/idle_ms" || return 1
+	# 512 pages: at most 768 frees, fewer than one buffer page holds.
+	taskset -c 1 reuse_integrity -s 2 -r 1 >/tmp/hd.out 2>&1
+	rc=$?
+	p=$(num "$ZD/zram0/pushed") && d=$(num "$ZD/zram0/drained") || rc=1
+	echo "before offline: pushed $p drained $d"
+	[ $rc = 0 ] && [ "$p" -gt "$d" ] || { tail -3 /tmp/hd.out; echo 100 >"$ZD/zram0/idle_ms"; return 1; }
+	echo 0 >$c || return 1
+	n=0
+	while [ "$(cat "$ZD/zram0/drained")" -lt "$p" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	d=$(num "$ZD/zram0/drained") && p2=$(num "$ZD/zram0/pushed") || rc=1
+	echo 1 >$c || rc=1
+	echo 100 >"$ZD/zram0/idle_ms"
+	after=$(mm3 zram0) || return 1
+	echo "cpu1 offline for $n x 100 ms: pushed $p2 drained $d; mm_stat before $before after $after"
+	[ $rc = 0 ] && [ "$d" = "$p" ] && [ "$p2" = "$p" ] && [ "$before" = "$after" ]
 }
 
 # With the switch off, nothing is pushed and notify counts as before.
 check_switch_off_sync() {
-	echo 0 >/sys/block/zram0/deferred_free
+	echo 0 >/sys/block/zram0/deferred_free || return 1
 	zflush zram0
-	p0=$(cat "$ZD/zram0/pushed")
+	p0=$(num "$ZD/zram0/pushed") || return 1
+	n0=$(awk '{print $4}' /sys/block/zram0/io_stat) || return 1
 	reuse_integrity -s 8 -r 2 >/dev/null 2>&1
 	rc=$?
-	p1=$(cat "$ZD/zram0/pushed")
+	p1=$(num "$ZD/zram0/pushed") || return 1
+	n1=$(awk '{print $4}' /sys/block/zram0/io_stat) || return 1
 	echo 1 >/sys/block/zram0/deferred_free
-	echo "pushed before $p0 after $p1 (switch off)"
-	[ $rc -eq 0 ] && [ "$p0" = "$p1" ]
+	echo "pushed before $p0 after $p1, notify_free $n0 -> $n1 (switch off)"
+	# Frees still happen, synchronously, and none goes through the core.
+	[ $rc -eq 0 ] && [ "$p0" = "$p1" ] && [ "$n1" -gt "$n0" ]
 }

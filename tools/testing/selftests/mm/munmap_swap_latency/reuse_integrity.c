@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
@@ -38,6 +39,7 @@ struct options {
 	unsigned long size_mb;
 	unsigned long rounds;
 	unsigned long min_swapped_pct;
+	const char *flush_path;
 	bool json;
 };
 
@@ -174,6 +176,25 @@ static void verify(char *buf, unsigned long npages, unsigned int round,
 	}
 }
 
+/*
+ * Writes "1" to opt.flush_path, if given: frees still pending from this
+ * round are carried out before its data is read back, so a free that hits a
+ * reused slot destroys data the verification then sees.
+ */
+static int flush_pending(void)
+{
+	int fd, ret = 0;
+
+	if (!opt.flush_path)
+		return 0;
+	fd = open(opt.flush_path, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		ret = -1;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 static int run_round(unsigned int round, struct round_stats *st)
 {
 	unsigned long block = round_block(round);
@@ -278,6 +299,10 @@ static int run_round(unsigned int round, struct round_stats *st)
 		st->new_swapped_pct = 100.0 * (considered - resident) /
 				      considered;
 
+	if (flush_pending()) {
+		ksft_perror(opt.flush_path);
+		goto fail;
+	}
 	verify(buf, npages, round, block, phase, st);
 
 	ksft_print_msg("round %u: %s of %lu-page blocks, %lu pages replaced\n",
@@ -309,6 +334,8 @@ static void usage(FILE *f, const char *prog)
 		"  -m, --min-swapped PCT  skip a round when less of it left RAM\n"
 		"                    (default 99; lower it when a slow backing\n"
 		"                    device keeps pages in the swap cache)\n"
+		"  -f, --flush FILE  write 1 to FILE (a deferred-free flush file)\n"
+		"                    before reading each round back\n"
 		"  -j, --json        print a '# JSON {...}' summary line\n"
 		"  -h, --help        show this help\n"
 		"\n"
@@ -322,6 +349,7 @@ static void parse_args(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "min-swapped", required_argument, NULL, 'm' },
+		{ "flush", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -329,7 +357,7 @@ static void parse_args(int argc, char **argv)
 	const char *prog = argv[0];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:m:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:m:f:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opt.size_mb = parse_ulong(prog, "size", optarg, 1,
@@ -343,6 +371,9 @@ static void parse_args(int argc, char **argv)
 		case 'm':
 			opt.min_swapped_pct = parse_ulong(prog, "percentage",
 							  optarg, 0, 100);
+			break;
+		case 'f':
+			opt.flush_path = optarg;
 			break;
 		case 'j':
 			opt.json = true;

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+# The cases of the check plan by name, shared by the check plan (all of
+# them, in CHECK_CASES order) and the mutant plan (the ones that should
+# catch a given injected bug).
+
+cpus_online() { [ "$(nproc)" -ge 2 ]; }
+lat() { munmap_swap_latency -b zram "$@" --floor; }
+
+# In order; the zram cases run with zram0 as swap, the zswap ones with
+# zswap in front of the virtio disk.
+CHECK_CASES="smp_both_vcpus_online
+zram_swap_on
+munmap_swap_latency_zram
+munmap_swap_latency_zram_2procs
+reuse_integrity_zram
+zram_switch_rejects_bad_input
+zram_no_leak_after_flush
+zram_toggle_switch_under_load
+zram_switch_off_is_sync
+zram_handle_only_mode
+zram_cpu_hotplug_while_freeing_no_leak
+zram_dead_cpu_buffer_drained_once
+zram_slot_reuse_while_free_pending
+zram_reset_with_pending_frees
+zram_hot_remove_with_pending_frees
+reuse_integrity_zram_after_teardown
+zswap_swap_on
+zswap_switch_rejects_bad_input
+munmap_swap_latency_zswap
+reuse_integrity_zswap
+zswap_no_leak_after_flush
+zswap_compressor_switch_and_swapoff_pending
+zswap_writeback_racing_invalidation"
+
+# check_case NAME: run one case as one KTAP test.
+check_case() {
+	case $1 in
+	smp_both_vcpus_online) ktap_check "$1" cpus_online ;;
+	zram_swap_on) ktap_check "$1" zram_swap_on 2G ;;
+	munmap_swap_latency_zram) ktap_run "$1" lat -s 64 -r 2 ;;
+	munmap_swap_latency_zram_2procs) ktap_run "$1" lat -s 32 -p 2 -r 1 ;;
+	reuse_integrity_zram) ktap_run "$1" reuse_integrity -s 16 -r 6 ;;
+	zram_switch_rejects_bad_input) ktap_check "$1" check_switch_input ;;
+	zram_no_leak_after_flush)
+		ktap_check "$1" check_no_leak zram0 reuse_integrity -s 32 -r 4 ;;
+	zram_toggle_switch_under_load) ktap_check "$1" check_toggle_under_load ;;
+	zram_switch_off_is_sync) ktap_check "$1" check_switch_off_sync ;;
+	zram_handle_only_mode) ktap_check "$1" check_handle_mode ;;
+	zram_cpu_hotplug_while_freeing_no_leak)
+		ktap_check "$1" check_no_leak zram0 check_cpu_hotplug ;;
+	zram_dead_cpu_buffer_drained_once)
+		ktap_check "$1" check_hotplug_drains_dead_cpu ;;
+	zram_slot_reuse_while_free_pending)
+		ktap_check "$1" check_reuse_while_pending ;;
+	zram_reset_with_pending_frees) ktap_check "$1" check_reset_pending ;;
+	zram_hot_remove_with_pending_frees) ktap_check "$1" check_remove_pending ;;
+	reuse_integrity_zram_after_teardown)
+		ktap_run "$1" reuse_integrity -s 16 -r 2 ;;
+	zswap_swap_on) ktap_check "$1" zswap_swap_on ;;
+	zswap_switch_rejects_bad_input) ktap_check "$1" check_zswap_switch_input ;;
+	munmap_swap_latency_zswap)
+		ktap_run "$1" munmap_swap_latency -b zswap -s 64 -r 2 --floor ;;
+	reuse_integrity_zswap) ktap_run "$1" reuse_integrity -s 16 -r 6 ;;
+	zswap_no_leak_after_flush)
+		ktap_check "$1" check_zswap_no_leak reuse_integrity -s 32 -r 4 ;;
+	zswap_compressor_switch_and_swapoff_pending)
+		ktap_check "$1" check_zswap_teardown_pending ;;
+	zswap_writeback_racing_invalidation)
+		ktap_check "$1" check_zswap_writeback_race ;;
+	*) ktap_check "$1" echo "no case named $1" false ;;
+	esac
+}
+
+# switch_backend NAME: before a case, make its backend the swap in use
+# (zram0 for zram_*, zswap for zswap_*); the *_swap_on cases set up their
+# own.
+CUR_BACKEND=
+switch_backend() {
+	case $1 in
+	*_swap_on)
+		want=${1%%_*}
+		[ -n "$CUR_BACKEND" ] && [ "$CUR_BACKEND" != "$want" ] &&
+			"${CUR_BACKEND}_swap_off"
+		CUR_BACKEND=$want
+		return 0 ;;
+	zram_* | *_zram | *_zram_*) want=zram ;;
+	zswap_* | *_zswap | *_zswap_*) want=zswap ;;
+	*) return 0 ;;
+	esac
+	[ "$CUR_BACKEND" = "$want" ] && return 0
+	[ -n "$CUR_BACKEND" ] && "${CUR_BACKEND}_swap_off"
+	CUR_BACKEND=$want
+	case $want in
+	zram) zram_swap_on 2G ;;
+	zswap) zswap_swap_on ;;
+	esac || echo "ZSD: cannot set up $want swap"
+}
+
+# run_cases NAME...: one KTAP document with these cases.
+run_cases() {
+	ktap_begin $#
+	for c in "$@"; do
+		switch_backend "$c"
+		check_case "$c"
+	done
+	[ -n "$CUR_BACKEND" ] && "${CUR_BACKEND}_swap_off"
+	ktap_end
+}
