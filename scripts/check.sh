@@ -4,8 +4,9 @@
 # check.sh: build the patched kernel and its debug variant, boot the first
 # with the 'check' plan (KUnit at boot, then the kselftests and the zram and
 # zswap checks), run 'make lint', boot the debug kernel for a short stress
-# run (KUnit again, under KASAN, lockdep and kmemleak), and summarize. The last line is
-# always 'N passed, N failed'.
+# run (KUnit again, under KASAN, lockdep and kmemleak), and summarize: per
+# boot, the project's own results apart from the kernel's in-tree suites
+# (scripts/summarize.py). The last line is always 'N passed, N failed'.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -43,7 +44,19 @@ fi
 python3 "$TOP/scripts/summarize.py" "$SRC_PATCHED/tools/testing/kunit/kunit.py" \
 	$dirs >"$OUT/check-summary.txt"
 sum_rc=$?
-head -n -1 "$OUT/check-summary.txt"
-read -r p _ f _ < <(tail -n 1 "$OUT/check-summary.txt")
+# summarize.py prints per-suite lines, per-boot project and in-tree counts,
+# then 'N passed, N failed'. Without that last line (it crashed), print all.
+p=0 f=0
+if [[ $(tail -n 1 "$OUT/check-summary.txt") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+	head -n -1 "$OUT/check-summary.txt"
+	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+else
+	cat "$OUT/check-summary.txt"
+fi
+# A summary that failed without counting a failure must not end '0 failed'.
+if [ $sum_rc != 0 ] && [ "$f" = 0 ]; then
+	echo "ERROR: summarize.py exited with $sum_rc but counted no failure" >&2
+	f=1
+fi
 echo "$p passed, $((f + extra)) failed"
 [ $sum_rc = 0 ] && [ $extra = 0 ]
