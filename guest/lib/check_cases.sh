@@ -21,6 +21,7 @@ zram_handle_only_mode
 zram_cpu_hotplug_while_freeing_no_leak
 zram_dead_cpu_buffer_drained_once
 zram_slot_reuse_while_free_pending
+zram_recompress_while_freeing_no_leak
 zram_reset_with_pending_frees
 zram_hot_remove_with_pending_frees
 reuse_integrity_zram_after_teardown
@@ -29,6 +30,7 @@ zswap_switch_rejects_bad_input
 munmap_swap_latency_zswap
 reuse_integrity_zswap
 zswap_no_leak_after_flush
+zswap_slot_reuse_while_free_pending
 zswap_compressor_switch_and_swapoff_pending
 zswap_writeback_racing_invalidation"
 
@@ -52,6 +54,8 @@ check_case() {
 		ktap_check "$1" check_hotplug_drains_dead_cpu ;;
 	zram_slot_reuse_while_free_pending)
 		ktap_check "$1" check_reuse_while_pending ;;
+	zram_recompress_while_freeing_no_leak)
+		ktap_check "$1" check_recompress_while_freeing ;;
 	zram_reset_with_pending_frees) ktap_check "$1" check_reset_pending ;;
 	zram_hot_remove_with_pending_frees) ktap_check "$1" check_remove_pending ;;
 	reuse_integrity_zram_after_teardown)
@@ -63,6 +67,8 @@ check_case() {
 	reuse_integrity_zswap) ktap_run "$1" reuse_integrity -s 16 -r 6 ;;
 	zswap_no_leak_after_flush)
 		ktap_check "$1" check_zswap_no_leak reuse_integrity -s 32 -r 4 ;;
+	zswap_slot_reuse_while_free_pending)
+		ktap_check "$1" check_zswap_reuse_while_pending ;;
 	zswap_compressor_switch_and_swapoff_pending)
 		ktap_check "$1" check_zswap_teardown_pending ;;
 	zswap_writeback_racing_invalidation)

@@ -248,3 +248,49 @@ check_switch_off_sync() {
 	# Frees still happen, synchronously, and none goes through the core.
 	[ $rc -eq 0 ] && [ "$p0" = "$p1" ] && [ "$n1" -gt "$n0" ]
 }
+
+# Recompression picks idle slots, then works through them under each slot's
+# lock. A process freeing its memory meanwhile frees slots already picked,
+# with their frees left pending (idle_ms at its maximum, fewer frees than a
+# buffer page holds). Recompression must drop those slots and never install
+# a new object for one: the drain would skip it, leaving it stored for a
+# slot the swap core freed. After a flush the device holds what it held.
+check_recompress_while_freeing() {
+	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	dev=zram$id
+	b=/sys/block/$dev
+	swapoff /dev/zram0 || return 1
+	rc=1
+	if echo lz4 >$b/comp_algorithm && echo "algo=lz4hc priority=1" >$b/recomp_algorithm &&
+		echo 64M >$b/disksize && mkswap /dev/$dev >/dev/null && swapon /dev/$dev &&
+		echo 60000 >"$ZD/$dev/idle_ms" && m0=$(mm3 $dev); then
+		rm -f /tmp/held
+		swap_hold 3 /tmp/held &
+		hold=$!
+		n=0
+		while [ ! -e /tmp/held ] && kill -0 $hold 2>/dev/null && [ $n -lt 300 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		echo all >$b/idle
+		echo type=idle >$b/recompress &
+		rp=$!
+		# Let the scan pick the slots, then free them mid-way.
+		sleep 0.05
+		kill -0 $rp 2>/dev/null && running=yes || running=no
+		kill -USR1 $hold
+		wait $hold
+		hrc=$?
+		wait $rp
+		zflush $dev
+		m=$(mm3 $dev) && p=$(num "$ZD/$dev/pushed") || m=
+		echo "swap_hold exit $hrc; recompression still running at the free: $running"
+		echo "pushed $p; mm_stat orig compr used $m0 before, $m after"
+		[ -e /tmp/held ] && [ $hrc = 0 ] && [ $running = yes ] && [ "$p" -gt 0 ] &&
+			[ "$m" = "$m0" ] && rc=0
+	fi
+	swapoff /dev/$dev
+	echo "$id" >/sys/class/zram-control/hot_remove
+	swapon /dev/zram0 || rc=1
+	return $rc
+}

@@ -72,3 +72,27 @@ check_zswap_writeback_race() {
 	tail -2 /tmp/wb.out
 	[ $rc -eq 0 ] && [ $((wb1 - wb0)) -gt 0 ]
 }
+
+# The zswap form of the reuse race: a 4 MiB swap area behind zswap, so that
+# rewriting half of a 3 MiB VMA reuses offsets whose entries were erased
+# moments before but are still waiting for the drain (idle_ms at its
+# maximum, fewer frees than a buffer page holds). reuse_integrity flushes
+# right before reading every byte back; afterwards zswap holds what it held.
+check_zswap_reuse_while_pending() {
+	swapoff /dev/vda || return 1
+	rc=1
+	if mkswap /dev/vda 4096 >/dev/null && swapon /dev/vda &&
+		echo 60000 >$ZSW/idle_ms && zswap_flush && s0=$(zswap_state); then
+		reuse_integrity -s 3 -r 4 -f $ZSW/flush >/tmp/zrp.out 2>&1
+		rc=$?
+		tail -3 /tmp/zrp.out
+		zswap_flush
+		s1=$(zswap_state) && p=$(num $ZSW/pushed) && d=$(num $ZSW/drained) || rc=1
+		echo "pushed $p drained $d; stored_pages pool_total_size $s0 before, $s1 after"
+		[ $rc = 0 ] && [ "$p" = "$d" ] && [ "$s0" = "$s1" ] || rc=1
+	fi
+	echo 100 >$ZSW/idle_ms
+	swapoff /dev/vda
+	mkswap /dev/vda >/dev/null && swapon /dev/vda || rc=1
+	return $rc
+}
