@@ -15,7 +15,35 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 KSRC=${KSRC:-}
-AUTHOR="zsdeferred <zsdeferred@example.invalid>"
+
+# Author, committer and Signed-off-by of every commit: the git identity of
+# this repository (user.name and user.email as git resolves them here:
+# repository, then global config). A commit without a real sign-off cannot
+# go to the list, so there is no placeholder to fall back to.
+NAME=$(git -C "$TOP" config user.name) || NAME=
+EMAIL=$(git -C "$TOP" config user.email) || EMAIL=
+[ -n "$NAME" ] && [ -n "$EMAIL" ] ||
+	die "no git identity for the series' author and Signed-off-by: set it with
+  git -C $TOP config user.name 'Your Name'
+  git -C $TOP config user.email you@example.org"
+AUTHOR="$NAME <$EMAIL>"
+export GIT_AUTHOR_NAME="$NAME" GIT_AUTHOR_EMAIL="$EMAIL"
+export GIT_COMMITTER_NAME="$NAME" GIT_COMMITTER_EMAIL="$EMAIL"
+
+# Commit dates: the committer date of the last commit of this repository
+# that touched the series (the 'series' file or a file or patch it lists),
+# never the time of assembly. Re-assembling the same content then gives the
+# same commit hashes (configure.sh keys its stamp on HEAD: a new hash would
+# reconfigure and rebuild), and the date moves only when a change to the
+# series is committed here. Without such a commit (no git history, e.g. an
+# exported copy) the date is fixed.
+series_paths() {
+	echo series
+	sed -n 's/^\(file\|patch\): *//p' "$TOP/series"
+}
+DATE=$(git -C "$TOP" log -1 --format=%cI -- $(series_paths) 2>/dev/null) || DATE=
+[ -n "$DATE" ] || DATE=2026-11-01T00:00:00Z
+export GIT_AUTHOR_DATE="$DATE" GIT_COMMITTER_DATE="$DATE"
 
 make_base() {
 	mkdir -p "$BUILD"
@@ -26,6 +54,11 @@ make_base() {
 		log "base: copying $KSRC (Linux $v)"
 		rsync -a --delete --exclude=.git "$KSRC/" "$SRC_PATCHED/"
 		echo "KSRC $KSRC (Linux $v)" >"$BUILD/base-version"
+		# A git checkout: remember its commit and tree. series.sh names
+		# the commit as base-commit if the tree is exactly 'base' (no
+		# local changes or build output were copied).
+		git -C "$KSRC" rev-parse HEAD 'HEAD^{tree}' \
+			>"$BUILD/base-upstream" 2>/dev/null || rm -f "$BUILD/base-upstream"
 	else
 		tarball=$(ls /usr/src/linux-source-7.3.tar.xz) ||
 			die "linux-source-7.3 is not installed (run make setup)"
@@ -36,11 +69,15 @@ make_base() {
 		tar -xf "$tarball" -C "$SRC_PATCHED.tmp" --strip-components=1
 		mv "$SRC_PATCHED.tmp" "$SRC_PATCHED"
 		echo "Debian linux-source-7.3 $pkg" >"$BUILD/base-version"
+		rm -f "$BUILD/base-upstream"	# Debian's tree is no upstream commit
 	fi
 	cd "$SRC_PATCHED"
 	git init -q -b series
-	git config user.name zsdeferred
-	git config user.email zsdeferred@example.invalid
+	# For commits made by hand in the tree (the README's edit-and-save
+	# workflow); the scripts' own commits take the identity from the
+	# environment set above.
+	git config user.name "$NAME"
+	git config user.email "$EMAIL"
 	git config core.autocrlf false
 	git add -A -f .
 	git commit -q --no-verify -m "base: $(cat "$BUILD/base-version")"
@@ -77,9 +114,7 @@ build_series() {
 		done
 		tree=$(git -C "$SRC_PATCHED" write-tree)
 		msg=$(printf '%s\n\n%b\nSigned-off-by: %s\n' "$subject" "$body" "$AUTHOR")
-		tip=$(echo "$msg" | GIT_AUTHOR_DATE="2026-11-01T00:00:00Z" \
-			GIT_COMMITTER_DATE="2026-11-01T00:00:00Z" \
-			git -C "$SRC_PATCHED" commit-tree "$tree" -p "$tip")
+		tip=$(echo "$msg" | git -C "$SRC_PATCHED" commit-tree "$tree" -p "$tip")
 		n=$((n + 1))
 		subject= body= files= patches=
 	}
