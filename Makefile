@@ -10,7 +10,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench lint rustdoc series series-check check-64k check-off stress htmldocs shell clean distclean
+.PHONY: all setup assemble build build-base kernel initramfs check bench lint rustdoc series series-check check-64k check-off stress mutants htmldocs shell clean distclean
 
 all: check
 
@@ -51,6 +51,10 @@ series: assemble
 # hotplug, resets and switches: make stress DURATION=600
 stress: assemble
 	@$(S)/stress.sh $(or $(DURATION),600)
+
+# One kernel per injected bug (mutants/list); every one must fail a test.
+mutants: assemble
+	@$(S)/mutants.sh
 
 # Documentation/mm with Sphinx; no warning may concern the series.
 htmldocs: assemble

@@ -8,7 +8,12 @@ set -euo pipefail
 
 variant=$1
 shift
-case $variant in base) src=$SRC_BASE ;; bisect-*) src=$BUILD/linux-bisect ;; *) src=$SRC_PATCHED ;; esac
+case $variant in
+base) src=$SRC_BASE ;;
+bisect-*) src=$BUILD/linux-bisect ;;
+mutant) src=$BUILD/linux-mutant ;;
+*) src=$SRC_PATCHED ;;
+esac
 obj=$(OBJ_DIR "$variant")
 use_toolchain "$variant"
 "$TOP/scripts/configure.sh" "$variant"

@@ -19,6 +19,8 @@ debug) src=$SRC_PATCHED; frags="guest deferred debug" ;;
 off) src=$SRC_PATCHED; frags="guest" ;;
 bisect-on) src=$BUILD/linux-bisect; frags="guest deferred" ;;
 bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
+# The patched kernel with one injected bug (scripts/mutants.sh).
+mutant) src=$BUILD/linux-mutant; frags="guest deferred" ;;
 *) die "configure.sh: unknown variant '$variant'" ;;
 esac
 frags="$frags $ARCH"
