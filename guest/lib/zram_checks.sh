@@ -22,6 +22,15 @@ num() {
 
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
 
+# idle_off DIR: push the idle flush of instance DIR out to its maximum and
+# empty the instance. An idle flush armed before with the old delay still
+# fires once: let it, so that it cannot drain what the caller pushes next.
+idle_off() {
+	echo 60000 >"$1/idle_ms" || return 1
+	sleep 0.3
+	echo 1 >"$1/flush"
+}
+
 # Batch pages held by no live instance: the global count minus what every
 # instance's pool owns (buffers, queued batches and free pages alike). Read
 # until two global counts agree, since pools grow and shrink on their own.
@@ -127,7 +136,7 @@ check_cpu_hotplug() {
 # Leave frees pending (idle flush pushed out to 60 s), then reset or remove
 # the device: must drain them, not crash, not leak.
 pending_frees_on() {	# $1: device
-	echo 60000 >"$ZD/$1/idle_ms" || return 1
+	idle_off "$ZD/$1" || return 1
 	reuse_integrity -s 16 -r 2 >/dev/null 2>&1
 	pushed=$(cat "$ZD/$1/pushed")
 	drained=$(cat "$ZD/$1/drained")
@@ -210,9 +219,8 @@ check_reuse_while_pending() {
 check_hotplug_drains_dead_cpu() {
 	c=/sys/devices/system/cpu/cpu1/online
 	[ -w $c ] || { echo "cpu1 cannot go offline"; return 1; }
-	zflush zram0
+	idle_off "$ZD/zram0" || return 1
 	before=$(mm3 zram0) || return 1
-	echo 60000 >"$ZD/zram0/idle_ms" || return 1
 	# 512 pages: at most 768 frees, fewer than one buffer page holds.
 	taskset -c 1 reuse_integrity -s 2 -r 1 >/tmp/hd.out 2>&1
 	rc=$?

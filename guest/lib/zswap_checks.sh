@@ -37,7 +37,7 @@ check_zswap_no_leak() {
 # Frees pending (idle flush at 60 s), then a compressor switch and a
 # swapoff: no crash, nothing left stored, no pending element lost.
 check_zswap_teardown_pending() {
-	echo 60000 >$ZSW/idle_ms
+	idle_off $ZSW || return 1
 	reuse_integrity -s 16 -r 2 >/dev/null 2>&1
 	p=$(num $ZSW/pushed) && d=$(num $ZSW/drained) || return 1
 	echo "before switch: pushed $p drained $d"
@@ -82,7 +82,7 @@ check_zswap_reuse_while_pending() {
 	swapoff /dev/vda || return 1
 	rc=1
 	if mkswap /dev/vda 4096 >/dev/null && swapon /dev/vda &&
-		echo 60000 >$ZSW/idle_ms && zswap_flush && s0=$(zswap_state); then
+		idle_off $ZSW && s0=$(zswap_state); then
 		reuse_integrity -s 3 -r 4 -f $ZSW/flush >/tmp/zrp.out 2>&1
 		rc=$?
 		tail -3 /tmp/zrp.out
