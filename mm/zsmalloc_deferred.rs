@@ -124,6 +124,18 @@ pub unsafe extern "C" fn zs_deferred_flush(d: *mut bindings::zs_deferred) {
     unsafe { instance(d) }.flush();
 }
 
+/// Drains queued elements now, without the CPU hotplug lock; see
+/// `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// `d` is a live instance; process context, no spinlock held.
+#[export]
+pub unsafe extern "C" fn zs_deferred_reclaim(d: *mut bindings::zs_deferred, nr: c_ulong) -> c_ulong {
+    // SAFETY: `d` is live (caller).
+    unsafe { instance(d) }.reclaim(nr as usize, true) as c_ulong
+}
+
 /// Flushes and frees an instance; NULL or an error pointer is a no-op.
 ///
 /// # Safety

@@ -11,5 +11,6 @@
 EXPORT_SYMBOL_GPL(zs_deferred_create);
 EXPORT_SYMBOL_GPL(zs_deferred_push);
 EXPORT_SYMBOL_GPL(zs_deferred_flush);
+EXPORT_SYMBOL_GPL(zs_deferred_reclaim);
 EXPORT_SYMBOL_GPL(zs_deferred_destroy);
 EXPORT_SYMBOL_GPL(zs_deferred_set_enabled);

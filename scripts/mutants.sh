@@ -41,7 +41,7 @@ def failing(g, kunit):
     for c in g.get('test_cases', []):
         ran += 1
         if c['status'] != 'PASS' and not (kunit and c['status'] == 'SKIP'):
-            out.append(c['name'])
+            out.append(c['name'] or '(unnamed)')
     for s in g.get('sub_groups', []):
         out += failing(s, kunit)
     return out
@@ -87,7 +87,11 @@ run_one() {
 	rc=$?
 	why=$(failures "$out/$name")
 	if [ $rc -ne 0 ]; then
-		why="boot: $(grep -m1 'ERROR:' "$out/$name.boot" | sed 's/^ERROR: //')${why:+; $why}"
+		# A crash: name the case that was running and the report.
+		local during splat
+		during=$(grep -o 'ZSD: running [a-z0-9_]*' "$out/$name/console.log" | tail -1)
+		splat=$(grep -m1 -oE "$SPLAT_RE.*" "$out/$name/console.log" | cut -c1-60)
+		why="${splat:-boot failed} during ${during#ZSD: running }"
 	fi
 	echo "$([ -n "$why" ] && echo killed || echo survived)|$why|$(($(date +%s) - start))"
 }
@@ -118,5 +122,11 @@ while IFS='|' read -r name patch cases what; do
 done <"$list"
 git -C "$src" checkout -q -f --detach "$tip"
 cat "$table"
+# The committed copy, with the command and the tree it ran on.
+{
+	cat "$table"
+	printf '\nCommand: `make mutants` (%s), series %s, %s; the control kernel passed the same cases.\n' \
+		"$ARCH" "$(git -C "$SRC_PATCHED" rev-parse --short HEAD)" "$(date +%F)"
+} >"$TOP/results/mutants-$ARCH.md"
 [ $survivors = 0 ] || die "$survivors mutant(s) not killed"
 log "mutants: all killed; table in $table"

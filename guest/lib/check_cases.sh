@@ -22,6 +22,7 @@ zram_cpu_hotplug_while_freeing_no_leak
 zram_dead_cpu_buffer_drained_once
 zram_slot_reuse_while_free_pending
 zram_recompress_while_freeing_no_leak
+zram_limit_drains_pending_frees
 zram_reset_with_pending_frees
 zram_hot_remove_with_pending_frees
 reuse_integrity_zram_after_teardown
@@ -56,6 +57,8 @@ check_case() {
 		ktap_check "$1" check_reuse_while_pending ;;
 	zram_recompress_while_freeing_no_leak)
 		ktap_check "$1" check_recompress_while_freeing ;;
+	zram_limit_drains_pending_frees)
+		ktap_check "$1" check_limit_drains_pending ;;
 	zram_reset_with_pending_frees) ktap_check "$1" check_reset_pending ;;
 	zram_hot_remove_with_pending_frees) ktap_check "$1" check_remove_pending ;;
 	reuse_integrity_zram_after_teardown)

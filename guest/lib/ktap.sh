@@ -43,6 +43,7 @@ ktap_check() {
 	name=$1
 	shift
 	ktap_n=$((ktap_n + 1))
+	echo "ZSD: running $name"
 	if "$@" >/tmp/chk.$$ 2>&1; then
 		sed 's/^/# /' /tmp/chk.$$ >"$KTAP"
 		echo "ok $ktap_n $name" >"$KTAP"

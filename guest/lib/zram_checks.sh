@@ -272,14 +272,9 @@ check_recompress_while_freeing() {
 	if echo lz4 >$b/comp_algorithm && echo "algo=lz4hc priority=1" >$b/recomp_algorithm &&
 		echo 64M >$b/disksize && mkswap /dev/$dev >/dev/null && swapon /dev/$dev &&
 		echo 60000 >"$ZD/$dev/idle_ms" && m0=$(mm3 $dev); then
-		rm -f /tmp/held
-		swap_hold 3 /tmp/held &
-		hold=$!
-		n=0
-		while [ ! -e /tmp/held ] && kill -0 $hold 2>/dev/null && [ $n -lt 300 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
+		hold_failed=
+		swap_hold_start held 3 || hold_failed=1
+		hold=$HOLD_PID
 		echo all >$b/idle
 		echo type=idle >$b/recompress &
 		rp=$!
@@ -294,8 +289,71 @@ check_recompress_while_freeing() {
 		m=$(mm3 $dev) && p=$(num "$ZD/$dev/pushed") || m=
 		echo "swap_hold exit $hrc; recompression still running at the free: $running"
 		echo "pushed $p; mm_stat orig compr used $m0 before, $m after"
-		[ -e /tmp/held ] && [ $hrc = 0 ] && [ $running = yes ] && [ "$p" -gt 0 ] &&
+		[ -z "${hold_failed:-}" ] && [ $hrc = 0 ] && [ $running = yes ] && [ "$p" -gt 0 ] &&
 			[ "$m" = "$m0" ] && rc=0
+	fi
+	swapoff /dev/$dev
+	echo "$id" >/sys/class/zram-control/hot_remove
+	swapon /dev/zram0 || rc=1
+	return $rc
+}
+
+# swap_hold_start NAME MIB [CPU]: swap_hold in the background (pinned to CPU
+# if given), its pid in HOLD_PID once its VMA is out; fails if it is not.
+swap_hold_start() {
+	rm -f "/tmp/$1"
+	if [ -n "${3:-}" ]; then
+		taskset -c "$3" swap_hold "$2" "/tmp/$1" &
+	else
+		swap_hold "$2" "/tmp/$1" &
+	fi
+	HOLD_PID=$!
+	n=0
+	while [ ! -e "/tmp/$1" ] && kill -0 $HOLD_PID 2>/dev/null && [ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -e "/tmp/$1" ] || { echo "swap_hold $2 MiB did not page out"; return 1; }
+}
+
+# Kill, then refill under a limit. A's memory fills the device up to just
+# below mem_limit; A exits with its frees pending (idle_ms at its maximum,
+# all in cpu0's buffer); B, as big as A, pages out at once on the same CPU.
+# Its writes must not fail for want of memory that A already freed: the
+# failing write drains the pending frees and retries.
+check_limit_drains_pending() {
+	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	dev=zram$id
+	b=/sys/block/$dev
+	swapoff /dev/zram0 || return 1
+	rc=1
+	if echo 16M >$b/disksize && mkswap /dev/$dev >/dev/null && swapon /dev/$dev &&
+		echo 60000 >"$ZD/$dev/idle_ms" && m0=$(mm3 $dev) &&
+		swap_hold_start a 3 0; then
+		a=$HOLD_PID
+		ma=$(mm3 $dev)
+		used0=${m0##* } useda=${ma##* }
+		# Room for A and an eighth more, not for A and B together.
+		echo $((useda + (useda - used0) / 8)) >$b/mem_limit
+		kill -USR1 $a
+		wait $a
+		p=$(num "$ZD/$dev/pushed") && d=$(num "$ZD/$dev/drained")
+		fw0=$(awk '{print $2}' $b/io_stat)
+		if swap_hold_start b 3 0; then
+			mb=$(mm3 $dev)
+			fw1=$(awk '{print $2}' $b/io_stat)
+			kill -USR1 $HOLD_PID
+			wait $HOLD_PID
+			echo "A pending before B: $((p - d)); mm_stat orig compr used: empty $m0, A $ma, B $mb"
+			echo "failed_writes during B: $((fw1 - fw0))"
+			[ $((p - d)) -gt 0 ] && [ "$fw1" = "$fw0" ] &&
+				[ "${mb%% *}" = "${ma%% *}" ] && rc=0
+		fi
+		echo 0 >$b/mem_limit
+		zflush $dev
+		m=$(mm3 $dev)
+		echo "after both and a flush: $m"
+		[ "$m" = "$m0" ] || rc=1
 	fi
 	swapoff /dev/$dev
 	echo "$id" >/sys/class/zram-control/hot_remove

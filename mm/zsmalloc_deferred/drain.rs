@@ -121,6 +121,38 @@ impl Deferred {
         }
     }
 
+    /// Drains at least `nr` elements if that many are queued, without the
+    /// CPU hotplug lock; see `zs_deferred_reclaim()`. This CPU's partial
+    /// buffer is queued first; other CPUs' partial buffers (a page each at
+    /// most) are left to the idle flush. With `wait` false, a drain already
+    /// in progress makes it return 0 rather than wait: for reclaim, which
+    /// must not block on the drain worker.
+    pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
+        self.bufs.with_local(|b| self.take_offline(b));
+        let mut backlog = if wait {
+            self.backlog.lock()
+        } else {
+            match self.backlog.try_lock() {
+                Some(g) => g,
+                None => return 0,
+            }
+        };
+        backlog.append(self.full.take_all());
+        let mut done = 0;
+        while done < nr {
+            let Some(b) = backlog.pop_front() else { break };
+            // SAFETY: `b` left the backlog; we own it.
+            done += unsafe { (*b).nr } as usize;
+            // SAFETY: As above.
+            unsafe { self.drain_batch(b) };
+        }
+        // What is left goes to the worker, as if it had just been queued.
+        if !backlog.is_empty() {
+            self.kick_drain();
+        }
+        done
+    }
+
     /// Drains everything pushed so far and waits for it; see
     /// `zs_deferred_flush()`.
     pub(crate) fn flush(&self) {

@@ -37,6 +37,16 @@ static inline bool zram_deferred_notify(struct zram *zram, unsigned long index)
 	return false;
 }
 
+/*
+ * Drains the device's queued deferred frees now, for a write about to fail
+ * on zs_malloc() or mem_limit; true if anything was drained. The caller
+ * holds no slot lock and no compression stream.
+ */
+static inline bool zram_deferred_reclaim(struct zram *zram)
+{
+	return zram->deferred && zs_deferred_reclaim(zram->deferred, ULONG_MAX);
+}
+
 /* Callers hold the slot lock, or are the hot path (a plain store). */
 static inline bool zram_free_pending(struct zram *zram, unsigned long index)
 {
@@ -63,6 +73,11 @@ static inline bool zram_deferred_notify(struct zram *zram,
 static inline int zram_deferred_set(struct zram *zram, bool on)
 {
 	return on ? -EOPNOTSUPP : 0;
+}
+
+static inline bool zram_deferred_reclaim(struct zram *zram)
+{
+	return false;
 }
 
 static inline bool zram_free_pending(struct zram *zram, unsigned long index)
