@@ -37,6 +37,8 @@ mod instance;
 mod percpu;
 #[path = "zsmalloc_deferred/pool.rs"]
 mod pool;
+#[path = "zsmalloc_deferred/shrinker.rs"]
+mod shrinker;
 #[cfg(CONFIG_ZSMALLOC_DEFERRED_FREE_KUNIT_TEST)]
 #[path = "zsmalloc_deferred/tests.rs"]
 mod tests;
@@ -131,7 +133,10 @@ pub unsafe extern "C" fn zs_deferred_flush(d: *mut bindings::zs_deferred) {
 ///
 /// `d` is a live instance; process context, no spinlock held.
 #[export]
-pub unsafe extern "C" fn zs_deferred_reclaim(d: *mut bindings::zs_deferred, nr: c_ulong) -> c_ulong {
+pub unsafe extern "C" fn zs_deferred_reclaim(
+    d: *mut bindings::zs_deferred,
+    nr: c_ulong,
+) -> c_ulong {
     // SAFETY: `d` is live (caller).
     unsafe { instance(d) }.reclaim(nr as usize, true) as c_ulong
 }

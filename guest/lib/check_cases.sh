@@ -12,6 +12,8 @@ CHECK_CASES="smp_both_vcpus_online
 zram_swap_on
 munmap_swap_latency_zram
 munmap_swap_latency_zram_2procs
+kill_latency_zram
+mrelease_latency_zram_2procs
 reuse_integrity_zram
 zram_switch_rejects_bad_input
 zram_no_leak_after_flush
@@ -23,6 +25,7 @@ zram_dead_cpu_buffer_drained_once
 zram_slot_reuse_while_free_pending
 zram_recompress_while_freeing_no_leak
 zram_limit_drains_pending_frees
+zram_shrinker_drains_pending_frees
 zram_reset_with_pending_frees
 zram_hot_remove_with_pending_frees
 reuse_integrity_zram_after_teardown
@@ -42,6 +45,9 @@ check_case() {
 	zram_swap_on) ktap_check "$1" zram_swap_on 2G ;;
 	munmap_swap_latency_zram) ktap_run "$1" lat -s 64 -r 2 ;;
 	munmap_swap_latency_zram_2procs) ktap_run "$1" lat -s 32 -p 2 -r 1 ;;
+	kill_latency_zram) ktap_run "$1" lat -s 64 -r 2 --op kill ;;
+	mrelease_latency_zram_2procs)
+		ktap_run "$1" lat -s 32 -p 2 -r 1 --op mrelease ;;
 	reuse_integrity_zram) ktap_run "$1" reuse_integrity -s 16 -r 6 ;;
 	zram_switch_rejects_bad_input) ktap_check "$1" check_switch_input ;;
 	zram_no_leak_after_flush)
@@ -59,6 +65,8 @@ check_case() {
 		ktap_check "$1" check_recompress_while_freeing ;;
 	zram_limit_drains_pending_frees)
 		ktap_check "$1" check_limit_drains_pending ;;
+	zram_shrinker_drains_pending_frees)
+		ktap_check "$1" check_shrinker_drains_pending ;;
 	zram_reset_with_pending_frees) ktap_check "$1" check_reset_pending ;;
 	zram_hot_remove_with_pending_frees) ktap_check "$1" check_remove_pending ;;
 	reuse_integrity_zram_after_teardown)

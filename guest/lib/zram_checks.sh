@@ -360,3 +360,27 @@ check_limit_drains_pending() {
 	swapon /dev/zram0 || rc=1
 	return $rc
 }
+
+# Reclaim drains pending frees through the instance's shrinker: frees wait
+# in cpu1's buffer (idle_ms at its maximum), then drop_caches on cpu1 runs
+# the shrinkers in that context, which must drain them with no flush.
+check_shrinker_drains_pending() {
+	f=/proc/sys/vm/drop_caches
+	[ -w $f ] || { echo "no $f"; return 1; }
+	idle_off "$ZD/zram0" || return 1
+	taskset -c 1 reuse_integrity -s 2 -r 1 >/tmp/shr.out 2>&1
+	rc=$?
+	p=$(num "$ZD/zram0/pushed") && d=$(num "$ZD/zram0/drained") || rc=1
+	if [ $rc = 0 ] && [ "$p" -gt "$d" ]; then
+		taskset -c 1 sh -c "echo 2 >$f" || rc=1
+		d2=$(num "$ZD/zram0/drained") || rc=1
+		echo "pending before drop_caches $((p - d)), after $((p - d2))"
+		[ "$d2" = "$p" ] || rc=1
+	else
+		tail -3 /tmp/shr.out
+		echo "pushed $p drained $d: nothing pending on cpu1"
+		rc=1
+	fi
+	echo 100 >"$ZD/zram0/idle_ms"
+	return $rc
+}

@@ -135,6 +135,8 @@ pub(crate) struct Deferred {
     pub(crate) cpuhp_node: Opaque<bindings::hlist_node>,
     /// The files under `/sys/kernel/debug/zs_deferred/<name>/`.
     pub(crate) debugfs: DebugfsDir,
+    /// Reclaim's way to drain (`shrinker.rs`); null if none.
+    pub(crate) shrinker: Atomic<*mut bindings::shrinker>,
 }
 
 // SAFETY: Raw pointers in `Deferred` are to memory it owns (pages, per-CPU
@@ -295,6 +297,7 @@ impl Deferred {
             }),
             cpuhp_node: Opaque::uninit(),
             debugfs: DebugfsDir::empty(),
+            shrinker: Atomic::new(ptr::null_mut()),
         }? Error);
         let d = match KBox::pin_init(init, GFP_KERNEL) {
             Ok(d) => d,
@@ -327,6 +330,7 @@ impl Deferred {
             return Err(Error::from_errno(ret));
         }
         d.debugfs.create(&d);
+        d.register_shrinker();
         Ok(d)
     }
 
@@ -354,6 +358,7 @@ impl Deferred {
         d.enabled
             .store(false, core::sync::atomic::Ordering::Release);
         d.debugfs.remove();
+        d.unregister_shrinker();
         let state = CPUHP_STATE.load(Acquire);
         // SAFETY: The node was added in `create` with this state.
         unsafe {

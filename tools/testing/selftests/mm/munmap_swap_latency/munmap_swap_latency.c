@@ -14,6 +14,12 @@
  *
  * With --floor, the munmap() time of an equally sized VMA whose PTEs all map
  * the shared zero page is measured too, as a lower bound to compare with.
+ *
+ * With --op kill or --op mrelease, the children do not unmap: they are killed
+ * the way a low-memory killer kills, with SIGKILL, or with
+ * pidfd_send_signal() followed by process_mrelease() as Android's lmkd does,
+ * and what is timed is the killer's side: the signals (and the mrelease
+ * calls), the last child reaped, the memory back.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -31,6 +37,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -56,11 +63,35 @@ static const char * const backend_name[] = {
 	[BACKEND_ZSWAP] = "zswap",
 };
 
+/* How the swapped-out memory goes away. */
+enum op {
+	OP_MUNMAP,	/* each child unmaps its VMA */
+	OP_KILL,	/* the parent SIGKILLs the children */
+	OP_MRELEASE,	/* pidfd_send_signal(SIGKILL) + process_mrelease() */
+};
+
+static const char * const op_name[] = {
+	[OP_MUNMAP] = "munmap",
+	[OP_KILL] = "kill",
+	[OP_MRELEASE] = "mrelease",
+};
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open		434
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal	424
+#endif
+#ifndef __NR_process_mrelease
+#define __NR_process_mrelease	448
+#endif
+
 struct options {
 	unsigned long size_mb;
 	unsigned long nprocs;
 	unsigned long runs;
 	enum backend backend;
+	enum op op;
 	bool json;
 	bool floor;
 	unsigned long returned_timeout_ms;
@@ -109,6 +140,7 @@ struct run_result {
 	double returned_ms;	/* negative: not returned in time */
 	double floor_ms;	/* negative: not measured */
 	double swapped_pct;
+	double signal_ms;	/* kill ops: the signals and mrelease calls */
 	long long grown;	/* backend growth before munmap(), bytes */
 	bool measured;		/* munmap() was timed */
 };
@@ -297,6 +329,11 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 	}
 	child_report(sh, slot, CHILD_READY, NULL);
 
+	/* Killed by the parent, with the VMA in place. */
+	if (opt.op != OP_MUNMAP)
+		for (;;)
+			pause();
+
 	if (!child_wait_go(sh))
 		goto out_unmap;
 
@@ -383,6 +420,84 @@ static int measure_floor(size_t len, double *ms)
 	t1 = now_ns();
 	*ms = ns_to_ms(t1 - t0);
 	return 0;
+}
+
+/* pidfd_send_signal(SIGKILL) and process_mrelease() of @pid, as lmkd does. */
+static int kill_and_mrelease(pid_t pid)
+{
+	int pidfd, ret = -1;
+
+	pidfd = syscall(__NR_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	/* ESRCH from mrelease: the victim's exit released its mm first. */
+	if (!syscall(__NR_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) &&
+	    (!syscall(__NR_process_mrelease, pidfd, 0) || errno == ESRCH))
+		ret = 0;
+	close(pidfd);
+	return ret;
+}
+
+/*
+ * The killer's side: signal every child (and mrelease it), wait until all
+ * are reaped, then until the backend's counter is back at @baseline. Times
+ * are from the first signal; memory that was back before the last child was
+ * reaped counts as back at that moment.
+ */
+static int kill_children(pid_t *pids, bool *reaped, unsigned int n,
+			 unsigned long long baseline, unsigned long long slack,
+			 struct run_result *res)
+{
+	unsigned long long t0, t_sig, t_reaped, val;
+	int ret = KSFT_PASS, status;
+	unsigned int i;
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		if (opt.op == OP_KILL ? kill(pids[i], SIGKILL) :
+					kill_and_mrelease(pids[i])) {
+			ksft_perror(op_name[opt.op]);
+			ret = KSFT_FAIL;
+		}
+	}
+	t_sig = now_ns();
+	for (i = 0; i < n; i++) {
+		if (wait_child(pids[i], &status)) {
+			ksft_perror("waitpid");
+			ret = KSFT_FAIL;
+			continue;
+		}
+		reaped[i] = true;
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+			ksft_print_msg("child %u was not killed (status 0x%x)\n",
+				       i, status);
+			ret = KSFT_FAIL;
+		}
+	}
+	t_reaped = now_ns();
+	res->signal_ms = ns_to_ms(t_sig - t0);
+	res->munmap_ms = ns_to_ms(t_reaped - t0);
+	res->munmap_max_ms = res->munmap_ms;
+	res->measured = true;
+
+	for (;;) {
+		if (read_counter(&val)) {
+			ksft_print_msg("cannot read %s: %s\n", counter_path,
+				       strerror(errno));
+			return KSFT_FAIL;
+		}
+		if (val <= baseline + slack) {
+			res->returned_ms = ns_to_ms(now_ns() - t0);
+			return ret;
+		}
+		if (now_ns() - t0 > opt.returned_timeout_ms * NSEC_PER_MSEC) {
+			ksft_print_msg("%s: %llu KiB not returned %lu ms after the kill\n",
+				       counter_path, (val - baseline) / 1024,
+				       opt.returned_timeout_ms);
+			return KSFT_FAIL;
+		}
+		sleep_ns(POLL_NS);
+	}
 }
 
 static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
@@ -486,6 +601,16 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 			       backend_name[opt.backend]);
 		reap_children(sh, pids, reaped, n, false);
 		return KSFT_SKIP;
+	}
+
+	if (opt.op != OP_MUNMAP) {
+		ret = kill_children(pids, reaped, n, baseline, slack, res);
+		if (opt.floor && measure_floor(len, &res->floor_ms)) {
+			ksft_perror("floor measurement");
+			res->floor_ms = -1;
+			ret = KSFT_FAIL;
+		}
+		return ret;
 	}
 
 	/* Let every child reach its spin loop, then release them all. */
@@ -596,15 +721,27 @@ static void report_run(unsigned int run, const struct run_result *res)
 	ksft_print_msg("run %u: %s %lu MiB x%lu, swapped %.1f%%, +%lld KiB stored\n",
 		       run, backend_name[opt.backend], opt.size_mb, opt.nprocs,
 		       res->swapped_pct, res->grown / 1024);
-	ksft_print_msg("run %u: munmap %.3f ms (max %.3f ms), memory %s, floor %s\n",
-		       run, res->munmap_ms, res->munmap_max_ms, returned, floor);
+	if (opt.op == OP_MUNMAP)
+		ksft_print_msg("run %u: munmap %.3f ms (max %.3f ms), memory %s, floor %s\n",
+			       run, res->munmap_ms, res->munmap_max_ms, returned,
+			       floor);
+	else
+		ksft_print_msg("run %u: %s: signals %.3f ms, all reaped after %.3f ms, memory %s\n",
+			       run, op_name[opt.op], res->signal_ms,
+			       res->munmap_ms, returned);
 
 	if (!opt.json)
 		return;
-	printf("# JSON {\"backend\":\"%s\",\"size_mb\":%lu,\"nprocs\":%lu,\"run\":%u",
-	       backend_name[opt.backend], opt.size_mb, opt.nprocs, run);
-	print_ms_json("munmap_ms", res->munmap_ms);
-	print_ms_json("munmap_max_ms", res->munmap_max_ms);
+	printf("# JSON {\"backend\":\"%s\",\"op\":\"%s\",\"size_mb\":%lu,\"nprocs\":%lu,\"run\":%u",
+	       backend_name[opt.backend], op_name[opt.op], opt.size_mb,
+	       opt.nprocs, run);
+	if (opt.op == OP_MUNMAP) {
+		print_ms_json("munmap_ms", res->munmap_ms);
+		print_ms_json("munmap_max_ms", res->munmap_max_ms);
+	} else {
+		print_ms_json("signal_ms", res->signal_ms);
+		print_ms_json("reaped_ms", res->munmap_ms);
+	}
 	print_ms_json("returned_ms", res->returned_ms);
 	print_ms_json("floor_ms", res->floor_ms);
 	printf(",\"swapped_pct\":%.1f}\n", res->swapped_pct);
@@ -622,6 +759,9 @@ static void usage(FILE *f, const char *prog)
 		"  -r, --runs N                 repetitions (default 1)\n"
 		"  -b, --backend zram|zswap     backend whose memory counter is watched (default zram)\n"
 		"      --zram-dev zramN         zram device for the zram backend (default zram0)\n"
+		"      --op munmap|kill|mrelease  how the memory goes: the children unmap it,\n"
+		"                               or are killed with SIGKILL, or with\n"
+		"                               pidfd_send_signal() + process_mrelease()\n"
 		"  -j, --json                   print a '# JSON {...}' line per run\n"
 		"      --floor                  also time munmap() of a zero-page mapped VMA\n"
 		"      --returned-timeout-ms N  limit for the memory to be returned (default 10000)\n"
@@ -635,6 +775,7 @@ enum {
 	OPT_FLOOR = 256,
 	OPT_RETURNED_TIMEOUT,
 	OPT_ZRAM_DEV,
+	OPT_OP,
 };
 
 static void parse_args(int argc, char **argv)
@@ -649,6 +790,7 @@ static void parse_args(int argc, char **argv)
 		{ "returned-timeout-ms", required_argument, NULL,
 		  OPT_RETURNED_TIMEOUT },
 		{ "zram-dev", required_argument, NULL, OPT_ZRAM_DEV },
+		{ "op", required_argument, NULL, OPT_OP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -699,6 +841,17 @@ static void parse_args(int argc, char **argv)
 				exit(KSFT_FAIL);
 			}
 			opt.zram_dev = optarg;
+			break;
+		case OPT_OP:
+			for (c = 0; c < (int)ARRAY_SIZE(op_name); c++)
+				if (!strcmp(optarg, op_name[c]))
+					break;
+			if (c == (int)ARRAY_SIZE(op_name)) {
+				fprintf(stderr, "%s: unknown op '%s'\n", prog,
+					optarg);
+				exit(KSFT_FAIL);
+			}
+			opt.op = c;
 			break;
 		case 'h':
 			usage(stdout, prog);
@@ -762,8 +915,9 @@ int main(int argc, char **argv)
 		ret = run_once(sh, shared_len, run, pids, reaped, times, &res);
 		if (res.measured)
 			report_run(run, &res);
-		ksft_test_result_report(ret, "munmap %luMiB x%lu run %u\n",
-					opt.size_mb, opt.nprocs, run);
+		ksft_test_result_report(ret, "%s %luMiB x%lu run %u\n",
+					op_name[opt.op], opt.size_mb,
+					opt.nprocs, run);
 	}
 
 	free(times);
