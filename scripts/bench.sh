@@ -3,14 +3,20 @@
 #
 # bench.sh: build the base (pristine 7.3) and patched kernels with the same
 # config, boot them alternately (base, patched, base, patched, ...) under the
-# same QEMU settings, run the munmap matrix in each, then write
+# same QEMU settings, run the munmap matrix (and the kill path) in each, then write
 # out/bench/{results.json,report.md,raw-runs.jsonl} and print the tables.
 # The headline cells come from the alternating boots only; a full run adds
 # a breakdown boot of the patched kernel, reported in its own table.
 # The results, the plot and every run's raw JSON are then copied to
 # results/bench-<arch>-<full|quick>{.json,.md,-raw.jsonl} and
 # results/munmap-<arch>[-quick].png, the committed copies.
-# QUICK=1: zram, 256 MiB x1 plus 64/256 MiB, 3 runs, one boot per kernel.
+# A third boot per kernel and round, part 'kill', measures the kill path:
+# the children are killed instead of unmapping (munmap_swap_latency --op
+# kill: SIGKILL; --op mrelease: pidfd_send_signal() + process_mrelease(),
+# as lmkd does), 256 MiB x1/x2/x3 on both backends, KILL_RUNS (default 3)
+# runs per cell per boot. KILL=0 leaves it out.
+# QUICK=1: zram, 256 MiB x1 plus 64/256 MiB, 3 runs, one boot per kernel;
+# the kill part there is zram 256 MiB x1.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -26,27 +32,37 @@ rm -rf "$out"/boot-*
 if [ "${QUICK:-0}" = 1 ]; then
 	boots=${BOOTS:-1}
 	matrix="backends=zram,sizes=64:256,procs=1,runs=3"
-	matrix_mp="backends=zram,sizes=256,procs=1,runs=3"
+	matrix_mp=
+	kill_runs=${KILL_RUNS:-3}
+	matrix_kill="backends=zram,sizes=256,procs=1,runs=$kill_runs,ops=kill:mrelease"
 else
 	boots=${BOOTS:-2}
 	matrix="backends=zram:zswap,sizes=64:128:192:256:512:1024,procs=1,runs=5"
 	matrix_mp="backends=zram:zswap,sizes=256,procs=2:3,runs=5"
+	kill_runs=${KILL_RUNS:-3}
+	matrix_kill="backends=zram:zswap,sizes=256,procs=1:2:3,runs=$kill_runs,ops=kill:mrelease"
 fi
+[ "${KILL:-1}" = 0 ] && matrix_kill=
 # The patched kernel interleaves its switch off/on in one boot; the base
 # kernel has no switch. zram also has 'handle' (only zs_free() deferred),
-# which the breakdown boot adds.
+# which the breakdown boot adds (QUICK=1: the munmap boot itself); the
+# kill part needs only off and on.
 modes_patched=${MODES:-sync:deferred}
+modes_kill=${MODES:-sync:deferred}
 breakdown="backends=zram,sizes=256,procs=1,runs=5,modes=sync:handle:deferred"
 [ "${QUICK:-0}" = 1 ] && modes_patched=${MODES:-sync:handle:deferred} && breakdown=
 
 for i in $(seq 1 "$boots"); do
 	for k in base patched; do
-		m=default
-		[ $k = patched ] && m=$modes_patched
-		for part in single multi; do
-			args=$matrix
-			[ $part = multi ] && args=$matrix_mp
-			[ "${QUICK:-0}" = 1 ] && [ $part = multi ] && continue
+		for part in single multi kill; do
+			m=default
+			[ $k = patched ] && m=$modes_patched
+			case $part in
+			single) args=$matrix ;;
+			multi) args=$matrix_mp ;;
+			kill) args=$matrix_kill; [ $k = patched ] && m=$modes_kill ;;
+			esac
+			[ -n "$args" ] || continue
 			log "bench boot $i/$boots: $k kernel, $part ($args,modes=$m)"
 			"$TOP/scripts/boot.sh" "$k" bench "$out/boot-$i-$k-$part" \
 				"${BENCH_TIMEOUT:-3000}" "zsd.args=$args,modes=$m"
@@ -75,9 +91,12 @@ cmd="make bench"
 [ $kind = quick ] && cmd+=" QUICK=1"
 [ -n "${BOOTS:-}" ] && cmd+=" BOOTS=$BOOTS"
 [ -n "${MODES:-}" ] && cmd+=" MODES=$MODES"
+[ -n "${KILL_RUNS:-}" ] && cmd+=" KILL_RUNS=$KILL_RUNS"
+[ "${KILL:-1}" = 0 ] && cmd+=" KILL=0"
 runs=${matrix##*runs=}
 extra=
-[ -n "$breakdown" ] && extra=", plus one breakdown boot of the patched kernel"
+[ -n "$matrix_kill" ] && extra+="; kill path (kill, mrelease) $kill_runs runs per cell per boot"
+[ -n "$breakdown" ] && extra+=", plus one breakdown boot of the patched kernel"
 mkdir -p "$TOP/results"
 cp "$out/results.json" "$dst.json"
 cp "$out/raw-runs.jsonl" "$dst-raw.jsonl"

@@ -6,12 +6,21 @@ Rows are keyed by (backend, size, nprocs). 'base' is the pristine kernel,
 'patched' the patched kernel with deferred free on, 'sync' the patched
 kernel with the switch off (same boot as 'patched'). Medians with min/max.
 
+Each run has the selftest's "op": munmap (the children unmap; lines written
+before the key existed count as munmap), kill (SIGKILL) or mrelease
+(pidfd_send_signal(SIGKILL) + process_mrelease(), as lmkd does). The munmap
+rows go to 'rows' of results.json, the kill path to 'kill' (reaped_ms:
+first signal until the last child is reaped; signal_ms: the signals and,
+for mrelease, the process_mrelease() calls), the issue's targets with their
+verdicts to 'issue_targets'.
+
 Each boot's directory is OUTDIR/boot-<index>-<variant>-<part> (variant base
-or patched; part single, multi or breakdown). The headline cells use only
-the alternating boots (single, multi); the breakdown boot is reported in
-its own table. Every run, of every boot, is written to OUTDIR/raw-runs.jsonl,
-one JSON object per line: the selftest's keys plus boot, variant, part,
-boot_dir and rep (the run's number within its cell and mode in that boot).
+or patched; part single, multi, kill or breakdown). The headline cells use
+only the alternating boots (single, multi, kill); the breakdown boot is
+reported in its own table. Every run, of every boot, is written to
+OUTDIR/raw-runs.jsonl, one JSON object per line: the selftest's keys plus
+boot, variant, part, boot_dir and rep (the run's number within its cell,
+op and mode in that boot).
 """
 import datetime
 import glob
@@ -22,7 +31,11 @@ import sys
 
 RAW = 'raw-runs.jsonl'
 VARIANTS = {'base': 0, 'patched': 1}
-PARTS = {'single': 0, 'multi': 1, 'breakdown': 2}
+PARTS = {'single': 0, 'multi': 1, 'kill': 2, 'breakdown': 3}
+KILL_OPS = ('kill', 'mrelease')
+# Issue #15's targets for the kill path and memory returned.
+KILL_SPEEDUP_TARGET = 4.0
+RETURNED_RATIO_TARGET = 1.0
 
 
 def boot_key(path):
@@ -55,9 +68,12 @@ def load(outdir):
                 except ValueError:
                     print(f'{log}:{n}: unparsable JSON line skipped', file=sys.stderr)
                     continue
-                # Runs of one cell and mode are numbered in order unless
-                # the guest plan tagged them.
-                cellmode = (m.get('backend'), m.get('size_mb'), m.get('nprocs'), m.get('mode'))
+                # Before the selftest had --op, every run unmapped.
+                m.setdefault('op', 'munmap')
+                # Runs of one cell, op and mode are numbered in order
+                # unless the guest plan tagged them.
+                cellmode = (m.get('backend'), m.get('size_mb'), m.get('nprocs'), m['op'],
+                            m.get('mode'))
                 seen[cellmode] = seen.get(cellmode, 0) + 1
                 tags = {'boot': idx, 'variant': kernel, 'part': part,
                         'boot_dir': os.path.basename(os.path.dirname(log)),
@@ -90,9 +106,10 @@ def stats(vals):
     return statistics.median(vals), min(vals), max(vals)
 
 
-def cell(rows, backend, size, nprocs, variant, mode, key='munmap_ms'):
+def cell(rows, backend, size, nprocs, variant, mode, key='munmap_ms', op='munmap'):
     return [r.get(key) for r in rows if r['backend'] == backend and r['size_mb'] == size
-            and r['nprocs'] == nprocs and r['variant'] == variant and r['mode'] == mode]
+            and r['nprocs'] == nprocs and r['variant'] == variant and r['mode'] == mode
+            and r.get('op', 'munmap') == op]
 
 
 def fmt(v):
@@ -111,9 +128,10 @@ def main():
     raw = load(outdir)
     write_raw(outdir, raw)
     # Headline cells: the alternating boots only, never the breakdown boot.
-    rows = [r for r in raw if r['part'] != 'breakdown']
+    alt = [r for r in raw if r['part'] != 'breakdown']
+    rows = [r for r in alt if r['op'] == 'munmap']
     keys = sorted({(r['backend'], r['size_mb'], r['nprocs']) for r in rows})
-    modes = {r['mode'] for r in rows if r['variant'] == 'patched'}
+    modes = {r['mode'] for r in alt if r['variant'] == 'patched'}
     pmode = 'deferred' if 'deferred' in modes else 'default'
     results = []
     for backend, size, nprocs in keys:
@@ -150,9 +168,11 @@ def main():
             'base_not_returned': get('base', 'default', 'returned_ms').count(None),
             'patched_not_returned': get('patched', pmode, 'returned_ms').count(None),
         })
+    kills = kill_rows(alt, pmode)
     meta = {'kernel': version, 'arch': arch, 'qemu_accel': 'tcg,thread=multi',
             'guest': 'QEMU TCG, 2 vCPUs, 3 GiB', 'date': datetime.date.today().isoformat(),
-            'headline': 'alternating boots only (parts single, multi); breakdown boot excluded',
+            'headline': 'alternating boots only (parts single, multi, kill); '
+                        'breakdown boot excluded',
             'raw': RAW, 'boots': boots_summary(raw)}
 
     lines = [f"Guest: {meta['guest']} ({arch}, {version}); medians [min-max] over "
@@ -160,36 +180,13 @@ def main():
              "speedups are.", '']
     for backend in ('zram', 'zswap'):
         mine = [r for r in results if r['backend'] == backend]
-        if not mine:
-            continue
-        lines.append(f'{backend}: munmap latency, 256MB, by processes')
-        lines.append(header('mode'))
-        for r in mine:
-            if r['size_mb'] != 256:
-                continue
-            lines.append(row(r['mode'], r))
-        lines.append('')
-        lines.append(f'{backend}: munmap latency by size, single process')
-        lines.append(header('Size'))
-        for r in mine:
-            if r['nprocs'] == 1:
-                lines.append(row(f"{r['size_mb']}MB", r))
-        lines.append('')
-        lines.append(f'{backend}: memory returned after munmap, base vs patched')
-        lines.append(f"{'case':<10} {'Base [min-max]':>26} {'Patched [min-max]':>26} "
-                     f"{'Pat/Base':>8}")
-        for r in mine:
-            ratio = '-' if r['returned_ratio'] is None else f"{r['returned_ratio']:.2f}x"
-            case = f"{r['size_mb']}MB x{r['nprocs']}"
-            lines.append(f"{case:<10} {fmt_range(r, 'base_returned'):>26} "
-                         f"{fmt_range(r, 'returned'):>26} {ratio:>8}")
-        for r in mine:
-            if r['base_not_returned'] or r['patched_not_returned']:
-                lines.append(f"  {r['size_mb']}MB x{r['nprocs']}: not returned in time (left out): "
-                             f"{r['base_not_returned']} base, {r['patched_not_returned']} patched runs")
-        lines.append('')
+        if mine:
+            lines += munmap_lines(backend, mine)
+        lines += kill_lines(backend, [k for k in kills if k['backend'] == backend])
     lines += push_lines(results)
     lines += target_lines(results)
+    issue = issue_targets(results, kills)
+    lines += issue_target_lines(issue)
     breakdown, source = breakdown_rows(raw)
     if breakdown:
         lines += ['', f'zram 256MB, single process, patched kernel, {source}: what each part gives',
@@ -201,11 +198,190 @@ def main():
     text = '\n'.join(lines)
     print(text)
     with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
-        json.dump({'meta': meta, 'rows': results, 'breakdown': breakdown}, f, indent=1)
+        json.dump({'meta': meta, 'rows': results, 'breakdown': breakdown, 'kill': kills,
+                   'issue_targets': issue}, f, indent=1)
     with open(os.path.join(outdir, 'report.md'), 'w', encoding='utf-8') as f:
         f.write('# munmap latency of swap-filled VMAs\n\n```\n' + text + '\n```\n')
         if plot(outdir, results):
             f.write('\n![munmap latency by size](munmap.png)\n')
+
+
+def munmap_lines(backend, mine):
+    """The munmap tables of one backend: by processes, by size, memory returned."""
+    lines = []
+    lines.append(f'{backend}: munmap latency, 256MB, by processes')
+    lines.append(header('mode'))
+    for r in mine:
+        if r['size_mb'] != 256:
+            continue
+        lines.append(row(r['mode'], r))
+    lines.append('')
+    lines.append(f'{backend}: munmap latency by size, single process')
+    lines.append(header('Size'))
+    for r in mine:
+        if r['nprocs'] == 1:
+            lines.append(row(f"{r['size_mb']}MB", r))
+    lines.append('')
+    lines.append(f'{backend}: memory returned after munmap, base vs patched')
+    lines.append(f"{'case':<10} {'Base [min-max]':>26} {'Patched [min-max]':>26} "
+                 f"{'Pat/Base':>8}")
+    for r in mine:
+        ratio = '-' if r['returned_ratio'] is None else f"{r['returned_ratio']:.2f}x"
+        case = f"{r['size_mb']}MB x{r['nprocs']}"
+        lines.append(f"{case:<10} {fmt_range(r, 'base_returned'):>26} "
+                     f"{fmt_range(r, 'returned'):>26} {ratio:>8}")
+    for r in mine:
+        if r['base_not_returned'] or r['patched_not_returned']:
+            lines.append(f"  {r['size_mb']}MB x{r['nprocs']}: not returned in time (left out): "
+                         f"{r['base_not_returned']} base, {r['patched_not_returned']} patched runs")
+    lines.append('')
+    return lines
+
+
+# The kill path's variants: who ran it, on which kernel, in which mode.
+KILL_WHO = (('base', 'base', 'default'), ('patched', 'patched', None),
+            ('switch_off', 'patched', 'sync'))
+KILL_KEYS = ('reaped', 'signal', 'returned')
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def kill_rows(alt, pmode):
+    """The kill path per (backend, op, size, nprocs): reaped, signal and
+    memory-returned medians with min/max for base, patched (deferred free
+    on) and the patched kernel's switch off, with their ratios."""
+    keys = sorted({(r['backend'], KILL_OPS.index(r['op']), r['size_mb'], r['nprocs'])
+                   for r in alt if r['op'] in KILL_OPS})
+    out = []
+    for backend, opi, size, nprocs in keys:
+        op = KILL_OPS[opi]
+        k = {'backend': backend, 'op': op, 'size_mb': size, 'nprocs': nprocs}
+        for who, variant, mode in KILL_WHO:
+            mode = mode or pmode
+            for key in KILL_KEYS:
+                vals = cell(alt, backend, size, nprocs, variant, mode, f'{key}_ms', op)
+                med, lo, hi = stats(vals)
+                k[f'{who}_{key}_ms'] = med
+                k[f'{who}_{key}_min_ms'] = lo
+                k[f'{who}_{key}_max_ms'] = hi
+            k[f'runs_{who}'] = len([v for v in cell(alt, backend, size, nprocs, variant, mode,
+                                                    'reaped_ms', op) if v is not None])
+            # Runs whose memory was not back within the selftest's timeout
+            # (returned_ms null): left out of the returned medians.
+            k[f'{who}_not_returned'] = cell(alt, backend, size, nprocs, variant, mode,
+                                            'returned_ms', op).count(None)
+        k['reaped_speedup'] = ratio(k['base_reaped_ms'], k['patched_reaped_ms'])
+        k['same_boot_reaped_speedup'] = ratio(k['switch_off_reaped_ms'], k['patched_reaped_ms'])
+        k['signal_speedup'] = ratio(k['base_signal_ms'], k['patched_signal_ms'])
+        k['same_boot_signal_speedup'] = ratio(k['switch_off_signal_ms'], k['patched_signal_ms'])
+        k['returned_ratio'] = ratio(k['patched_returned_ms'], k['base_returned_ms'])
+        out.append(k)
+    return out
+
+
+def fx(v):
+    return '-' if v is None else f'{v:.2f}x'
+
+
+def kill_lines(backend, ks):
+    """The kill path tables of one backend."""
+    if not ks:
+        return []
+    case = lambda k: f"{k['op']} {k['size_mb']}MB x{k['nprocs']}"
+    head = (f"{'case':<18} {'Base [min-max]':>26} {'Patched [min-max]':>26} {'Speedup':>8} "
+            f"{'SwitchOff [min-max]':>26} {'SameBoot':>8}")
+    lines = [f'{backend}: kill path, reaped_ms (first signal until the last child is reaped)',
+             head]
+    for k in ks:
+        lines.append(f"{case(k):<18} {fmt_range(k, 'base_reaped'):>26} "
+                     f"{fmt_range(k, 'patched_reaped'):>26} {fx(k['reaped_speedup']):>8} "
+                     f"{fmt_range(k, 'switch_off_reaped'):>26} "
+                     f"{fx(k['same_boot_reaped_speedup']):>8}")
+    mr = [k for k in ks if k['op'] == 'mrelease']
+    if mr:
+        lines += ['', f'{backend}: process_mrelease(), signal_ms (pidfd_send_signal() + '
+                  'process_mrelease() of every victim: what lmkd waits for)', head]
+        for k in mr:
+            lines.append(f"{case(k):<18} {fmt_range(k, 'base_signal'):>26} "
+                         f"{fmt_range(k, 'patched_signal'):>26} {fx(k['signal_speedup']):>8} "
+                         f"{fmt_range(k, 'switch_off_signal'):>26} "
+                         f"{fx(k['same_boot_signal_speedup']):>8}")
+    lines += ['', f'{backend}: memory returned after the kill (from the first signal), '
+              'base vs patched',
+              f"{'case':<18} {'Base [min-max]':>26} {'Patched [min-max]':>26} {'Pat/Base':>8} "
+              f"{'runs':>11}"]
+    for k in ks:
+        runs = f"{k['runs_base']}/{k['runs_patched']}/{k['runs_switch_off']}"
+        lines.append(f"{case(k):<18} {fmt_range(k, 'base_returned'):>26} "
+                     f"{fmt_range(k, 'patched_returned'):>26} {fx(k['returned_ratio']):>8} "
+                     f"{runs:>11}")
+    lines.append(f"{'':<18} (runs: base/patched/switch off)")
+    for k in ks:
+        if k['base_not_returned'] or k['patched_not_returned'] or k['switch_off_not_returned']:
+            lines.append(f"  {case(k)}: not returned in time (left out): "
+                         f"{k['base_not_returned']} base, {k['patched_not_returned']} patched, "
+                         f"{k['switch_off_not_returned']} switch-off runs")
+    lines.append('')
+    return lines
+
+
+def issue_targets(results, kills):
+    """Issue #15's targets at 256 MiB, each with its verdict from the data:
+    kill latency (reaped_ms, op kill) >= 4x faster than base,
+    process_mrelease() (signal_ms, op mrelease) >= 4x faster than base,
+    memory returned <= 1.0x base at 1, 2 and 3 processes, for munmap and
+    for the kill ops. Cells that were not measured are not listed; a cell
+    without a value on either kernel is 'no data'."""
+    out = []
+
+    def add(target, what, backend, op, nprocs, value, limit, higher):
+        if value is None:
+            verdict, met = 'no data', None
+        else:
+            met = value >= limit if higher else value <= limit
+            verdict = 'met' if met else 'MISSED'
+        out.append({'target': target, 'what': what, 'backend': backend, 'op': op,
+                    'size_mb': 256, 'nprocs': nprocs, 'value': value,
+                    'limit': limit, 'comparison': '>=' if higher else '<=',
+                    'met': met, 'verdict': verdict})
+
+    for k in kills:
+        if k['size_mb'] == 256 and k['op'] == 'kill':
+            add('kill_reaped_speedup', 'kill latency (reaped_ms), base/patched', k['backend'],
+                'kill', k['nprocs'], k['reaped_speedup'], KILL_SPEEDUP_TARGET, True)
+    for k in kills:
+        if k['size_mb'] == 256 and k['op'] == 'mrelease':
+            add('mrelease_signal_speedup', 'process_mrelease() (signal_ms), base/patched',
+                k['backend'], 'mrelease', k['nprocs'], k['signal_speedup'],
+                KILL_SPEEDUP_TARGET, True)
+    for r in results:
+        if r['size_mb'] == 256 and r['nprocs'] in (1, 2, 3):
+            add('returned_ratio', 'memory returned, patched/base', r['backend'], 'munmap',
+                r['nprocs'], r['returned_ratio'], RETURNED_RATIO_TARGET, False)
+    for k in kills:
+        if k['size_mb'] == 256 and k['nprocs'] in (1, 2, 3):
+            add('returned_ratio', 'memory returned, patched/base', k['backend'], k['op'],
+                k['nprocs'], k['returned_ratio'], RETURNED_RATIO_TARGET, False)
+    order = {'zram': 0, 'zswap': 1}
+    out.sort(key=lambda t: (order.get(t['backend'], 9), t['backend']))
+    return out
+
+
+def issue_target_lines(issue):
+    if not issue:
+        return []
+    out = ['', 'Issue #15 targets (256MB; computed from the runs above):']
+    for t in issue:
+        value = '-' if t['value'] is None else f"{t['value']:.2f}x"
+        out.append(f"  {t['backend']} {t['op']} x{t['nprocs']}: {t['what']} {value} "
+                   f"(target {t['comparison']} {t['limit']:.1f}x): {t['verdict']}")
+    met = sum(1 for t in issue if t['met'] is True)
+    missed = sum(1 for t in issue if t['met'] is False)
+    nodata = sum(1 for t in issue if t['met'] is None)
+    out.append(f"  {met} met, {missed} MISSED" + (f", {nodata} without data" if nodata else ''))
+    return out
 
 
 def breakdown_rows(raw):

@@ -19,6 +19,41 @@ def table(rows, key_label, key):
     return out
 
 
+def ratio(v):
+    return '-' if v is None else f'{v:.2f}x'
+
+
+def kill_table(kills):
+    """The kill path, as a low-memory killer sees it (results.json 'kill')."""
+    if not kills:
+        return []
+    lines = ['Killing instead of unmapping (the victims swapped out, then SIGKILL,',
+             'or pidfd_send_signal() + process_mrelease() as lmkd does): time from',
+             'the first signal until the last victim is reaped, and until the',
+             'backend memory is back (patched/base):', '',
+             f'{"case":<20} {"Base":>9} {"Patched":>9} {"Speedup":>8} {"memory":>8}']
+    for k in kills:
+        case = f"{k['backend']} {k['op']} x{k['nprocs']}"
+        if k['size_mb'] != 256:
+            case = f"{k['backend']} {k['op']} {k['size_mb']}MB x{k['nprocs']}"
+        lines.append(f"{case:<20} {fmt(k['base_reaped_ms']):>9} "
+                     f"{fmt(k['patched_reaped_ms']):>9} {ratio(k['reaped_speedup']):>8} "
+                     f"{ratio(k['returned_ratio']):>8}")
+    mr = [k for k in kills if k['op'] == 'mrelease']
+    if mr:
+        lines += ['', 'process_mrelease(), what lmkd waits for (signal and mrelease of',
+                  'every victim):', '',
+                  f'{"case":<20} {"Base":>9} {"Patched":>9} {"Speedup":>8}']
+        for k in mr:
+            case = f"{k['backend']} x{k['nprocs']}"
+            if k['size_mb'] != 256:
+                case = f"{k['backend']} {k['size_mb']}MB x{k['nprocs']}"
+            lines.append(f"{case:<20} {fmt(k['base_signal_ms']):>9} "
+                         f"{fmt(k['patched_signal_ms']):>9} {ratio(k['signal_speedup']):>8}")
+    lines.append('')
+    return lines
+
+
 def body(res):
     meta, rows = res['meta'], res['rows']
     lines = []
@@ -50,6 +85,7 @@ def body(res):
         lines.append(f'{case:<16} {fmt(r.get("switch_off_ms")):>9} {fmt(r["patched_ms"]):>9} '
                      f'{sb:>8} {fmt(r["floor_ms"]):>9} {fmt(r["returned_ms"]):>9}')
     lines.append('')
+    lines += kill_table(res.get('kill') or [])
     if res.get('breakdown'):
         lines.append('What each change gives (zram 256MB, one process, same boots):')
         lines.append('')

@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # 'make bench' plan. zsd.args (commas for spaces) selects the matrix, e.g.
 #   zsd.args=backends=zram,sizes=64:256,procs=1:2:3,runs=5,modes=sync:deferred
-# Each measurement prints one '# JSON {...}' line tagged with the kernel's
-# mode and the run's number (rep, from 1); modes of one cell are interleaved
-# run by run within this boot.
+# and, optionally, how the memory goes (munmap_swap_latency --op; default
+# munmap, the others kill the children like a low-memory killer):
+#   zsd.args=backends=zram,sizes=256,procs=1:2:3,runs=3,ops=kill:mrelease
+# Each measurement prints one '# JSON {...}' line (the selftest's own, with
+# its "op" key) tagged with the kernel's mode, the run's number (rep, from
+# 1) and the kernel release; modes of one cell are interleaved run by run
+# within this boot. One KTAP test per backend, size, processes and op.
 . /plans/ktap.sh
 . /plans/swap.sh
 
-backends=zram sizes=256 procs=1 runs=3 modes=default
+backends=zram sizes=256 procs=1 runs=3 modes=default ops=munmap
 for kv in $ZSD_ARGS; do
 	eval "${kv%%=*}='$(echo "${kv#*=}" | tr ':' ' ')'"
 done
@@ -30,26 +34,34 @@ set_mode() {
 }
 
 n=0
-for b in $backends; do for s in $sizes; do for p in $procs; do
+for b in $backends; do for s in $sizes; do for p in $procs; do for o in $ops; do
 	n=$((n + 1))
-done; done; done
+done; done; done; done
 ktap_begin "$n"
 for b in $backends; do
 	"${b}_swap_on" 3G || { echo "ZSD: cannot set up $b swap"; continue; }
-	for s in $sizes; do for p in $procs; do
+	for s in $sizes; do for p in $procs; do for o in $ops; do
 		ktap_n=$((ktap_n + 1))
 		ok=ok
-		echo "ZSD: bench $b ${s}MiB x$p ($runs runs, modes: $modes)"
+		# The floor (munmap of zero-page PTEs) is the munmap cells'
+		# reference; the kill cells do not use it.
+		floor=--floor
+		name=bench_${b}_${s}mb_x$p
+		if [ "$o" != munmap ]; then
+			floor=
+			name=${name}_$o
+		fi
+		echo "ZSD: bench $b ${s}MiB x$p $o ($runs runs, modes: $modes)"
 		for r in $(seq 1 "$runs"); do for m in $modes; do
 			set_mode "$b" "$m"
-			munmap_swap_latency -b "$b" -s "$s" -p "$p" -r 1 --floor -j \
+			munmap_swap_latency -b "$b" -s "$s" -p "$p" -r 1 --op "$o" $floor -j \
 				>/tmp/run.out 2>&1 || { rc=$?; [ $rc -eq 4 ] || ok="not ok"; }
 			grep '^# JSON ' /tmp/run.out |
 				sed "s/^# JSON {/# JSON {\"mode\":\"$m\",\"rep\":$r,\"kernel\":\"$(uname -r)\",/" >"$KTAP"
 			grep -E '^not ok|# SKIP|^# ' /tmp/run.out | grep -v JSON | head -5
 		done; done
-		echo "$ok $ktap_n bench_${b}_${s}mb_x$p" >"$KTAP"
-	done; done
+		echo "$ok $ktap_n $name" >"$KTAP"
+	done; done; done
 	set_mode "$b" deferred
 	"${b}_swap_off"
 done
