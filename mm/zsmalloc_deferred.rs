@@ -138,7 +138,7 @@ pub unsafe extern "C" fn zs_deferred_reclaim(
     nr: c_ulong,
 ) -> c_ulong {
     // SAFETY: `d` is live (caller).
-    unsafe { instance(d) }.reclaim(nr as usize, true) as c_ulong
+    unsafe { instance(d) }.reclaim(nr, true)
 }
 
 /// Flushes and frees an instance; NULL or an error pointer is a no-op.

@@ -65,6 +65,9 @@ print(', '.join(bad) if bad else ('' if ran else 'no results'))
 PY
 }
 
+# trim S: S without leading and trailing blanks (xargs would choke on quotes).
+trim() { echo "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
+
 # run_one NAME PATCH CASES: prints "<outcome>|<killed by>|<seconds>".
 run_one() {
 	local name=$1 patch=$2 cases=$3 start rc why
@@ -90,7 +93,7 @@ run_one() {
 		# A crash: name the case that was running and the report.
 		local during splat
 		during=$(grep -o 'ZSD: running [a-z0-9_]*' "$out/$name/console.log" | tail -1)
-		splat=$(grep -m1 -oE "$SPLAT_RE.*" "$out/$name/console.log" | cut -c1-60)
+		splat=$(grep -m1 -oE "($SPLAT_RE).*" "$out/$name/console.log" | cut -c1-70)
 		why="${splat:-boot failed} during ${during#ZSD: running }"
 	fi
 	echo "$([ -n "$why" ] && echo killed || echo survived)|$why|$(($(date +%s) - start))"
@@ -111,9 +114,9 @@ table=$out/table.md
 } >"$table"
 survivors=0
 while IFS='|' read -r name patch cases what; do
-	name=$(echo "$name" | xargs)
+	name=$(trim "$name")
 	case $name in '' | '#'*) continue ;; esac
-	patch=$(echo "$patch" | xargs) cases=$(echo "$cases" | xargs) what=$(echo "$what" | xargs)
+	patch=$(trim "$patch") cases=$(trim "$cases") what=$(trim "$what")
 	log "mutant $name: $what"
 	IFS='|' read -r outcome why secs < <(run_one "$name" "$patch" "$cases")
 	log "mutant $name: $outcome${why:+ by $why} (${secs}s)"

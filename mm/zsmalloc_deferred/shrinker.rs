@@ -110,8 +110,8 @@ unsafe extern "C" fn scan(
     if gfp & SCAN_GFP != SCAN_GFP {
         return SHRINK_STOP;
     }
-    match d.reclaim(nr as usize, false) {
+    match d.reclaim(nr, false) {
         0 => SHRINK_STOP,
-        n => n as c_ulong,
+        n => n,
     }
 }

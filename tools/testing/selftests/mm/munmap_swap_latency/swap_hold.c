@@ -22,13 +22,6 @@
 
 #define TOKENS		16
 
-static volatile sig_atomic_t released;
-
-static void on_usr1(int sig)
-{
-	released = 1;
-}
-
 static void fill_tokens(unsigned long long *p, size_t nwords,
 			unsigned long idx)
 {
@@ -47,10 +40,9 @@ static void fill_tokens(unsigned long long *p, size_t nwords,
 int main(int argc, char **argv)
 {
 	size_t page_size = get_page_size(), len, i;
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	sigset_t block, old;
+	sigset_t usr1;
 	char *buf;
-	int fd;
+	int fd, sig;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s SIZE_MIB READY_FILE\n", argv[0]);
@@ -58,11 +50,10 @@ int main(int argc, char **argv)
 	}
 	len = parse_ulong(argv[0], "size", argv[1], 1, 1024) * MIB;
 
-	/* Block SIGUSR1 until we wait for it, so an early one is not lost. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	sigaction(SIGUSR1, &sa, NULL);
+	/* Blocked from the start, so that an early SIGUSR1 waits for sigwait(). */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -86,8 +77,10 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 
-	while (!released)
-		sigsuspend(&old);
+	if (sigwait(&usr1, &sig)) {
+		perror("sigwait");
+		return KSFT_FAIL;
+	}
 	if (munmap(buf, len)) {
 		perror("munmap");
 		return KSFT_FAIL;
