@@ -23,6 +23,14 @@ def ratio(v):
     return '-' if v is None else f'{v:.2f}x'
 
 
+def kill_case(k, op=None):
+    """A kill cell's name: backend, op, the size unless 256 MB, processes."""
+    words = [k['backend']] + ([op] if op else [])
+    if k['size_mb'] != 256:
+        words.append(f"{k['size_mb']}MB")
+    return ' '.join(words + [f"x{k['nprocs']}"])
+
+
 def kill_table(kills):
     """The kill path, as a low-memory killer sees it (results.json 'kill')."""
     if not kills:
@@ -33,9 +41,7 @@ def kill_table(kills):
              'backend memory is back (patched/base):', '',
              f'{"case":<20} {"Base":>9} {"Patched":>9} {"Speedup":>8} {"memory":>8}']
     for k in kills:
-        case = f"{k['backend']} {k['op']} x{k['nprocs']}"
-        if k['size_mb'] != 256:
-            case = f"{k['backend']} {k['op']} {k['size_mb']}MB x{k['nprocs']}"
+        case = kill_case(k, k['op'])
         lines.append(f"{case:<20} {fmt(k['base_reaped_ms']):>9} "
                      f"{fmt(k['patched_reaped_ms']):>9} {ratio(k['reaped_speedup']):>8} "
                      f"{ratio(k['returned_ratio']):>8}")
@@ -45,9 +51,7 @@ def kill_table(kills):
                   'every victim):', '',
                   f'{"case":<20} {"Base":>9} {"Patched":>9} {"Speedup":>8}']
         for k in mr:
-            case = f"{k['backend']} x{k['nprocs']}"
-            if k['size_mb'] != 256:
-                case = f"{k['backend']} {k['size_mb']}MB x{k['nprocs']}"
+            case = kill_case(k)
             lines.append(f"{case:<20} {fmt(k['base_signal_ms']):>9} "
                          f"{fmt(k['patched_signal_ms']):>9} {ratio(k['signal_speedup']):>8}")
     lines.append('')

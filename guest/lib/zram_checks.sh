@@ -181,6 +181,33 @@ check_remove_pending() {
 	[ "$o0" = 0 ] && [ "$o1" = 0 ]
 }
 
+# scratch_on SIZE [ALGORITHM [RECOMP]]: a fresh zram device of SIZE as the
+# only swap, with idle_ms at its maximum (a new instance has no idle flush
+# armed). Sets DEV, B (its sysfs directory) and M0 (its mm_stat fields 1-3
+# once empty but for the swap header).
+scratch_on() {
+	SCRATCH_ID=$(cat /sys/class/zram-control/hot_add) || return 1
+	DEV=zram$SCRATCH_ID
+	B=/sys/block/$DEV
+	swapoff /dev/zram0 || return 1
+	if [ -n "${2:-}" ]; then
+		echo "$2" >$B/comp_algorithm || return 1
+	fi
+	if [ -n "${3:-}" ]; then
+		echo "algo=$3 priority=1" >$B/recomp_algorithm || return 1
+	fi
+	echo "$1" >$B/disksize && mkswap /dev/$DEV >/dev/null &&
+		swapon /dev/$DEV && echo 60000 >"$ZD/$DEV/idle_ms" &&
+		M0=$(mm3 $DEV)
+}
+
+# scratch_off: remove the scratch device, zram0 is the swap again.
+scratch_off() {
+	swapoff /dev/$DEV 2>/dev/null
+	echo "$SCRATCH_ID" >/sys/class/zram-control/hot_remove
+	swapon /dev/zram0
+}
+
 # A slot freed while its free is pending is reused and rewritten before the
 # drain reaches it: the drain must leave the new data alone. A 4 MiB device
 # (1023 slots) is the only swap, so rewriting half of a 3 MiB VMA has to
@@ -189,26 +216,19 @@ check_remove_pending() {
 # flushes them, right before it reads every byte back. The drain's stale
 # count shows that reused slots were actually met.
 check_reuse_while_pending() {
-	id=$(cat /sys/class/zram-control/hot_add) || return 1
-	dev=zram$id
-	swapoff /dev/zram0 || return 1
 	rc=1
-	if echo 4M >/sys/block/$dev/disksize && mkswap /dev/$dev >/dev/null &&
-		swapon /dev/$dev && echo 60000 >"$ZD/$dev/idle_ms" &&
-		m0=$(mm3 $dev); then
-		reuse_integrity -s 3 -r 4 -f "$ZD/$dev/flush" >/tmp/rwp.out 2>&1
+	if scratch_on 4M; then
+		reuse_integrity -s 3 -r 4 -f "$ZD/$DEV/flush" >/tmp/rwp.out 2>&1
 		rc=$?
 		tail -3 /tmp/rwp.out
-		zflush $dev
-		p=$(num "$ZD/$dev/pushed") && d=$(num "$ZD/$dev/drained") &&
-			st=$(num "$ZD/$dev/stale") && m=$(mm3 $dev) || rc=1
-		echo "pushed $p drained $d stale $st; mm_stat orig compr used $m0 before, $m after"
+		zflush $DEV
+		p=$(num "$ZD/$DEV/pushed") && d=$(num "$ZD/$DEV/drained") &&
+			st=$(num "$ZD/$DEV/stale") && m=$(mm3 $DEV) || rc=1
+		echo "pushed $p drained $d stale $st; mm_stat orig compr used $M0 before, $m after"
 		[ $rc = 0 ] && [ "$st" -gt 0 ] && [ "$p" = "$d" ] &&
-			[ "$m" = "$m0" ] || rc=1
+			[ "$m" = "$M0" ] || rc=1
 	fi
-	swapoff /dev/$dev
-	echo "$id" >/sys/class/zram-control/hot_remove
-	swapon /dev/zram0 || rc=1
+	scratch_off || rc=1
 	return $rc
 }
 
@@ -264,19 +284,13 @@ check_switch_off_sync() {
 # a new object for one: the drain would skip it, leaving it stored for a
 # slot the swap core freed. After a flush the device holds what it held.
 check_recompress_while_freeing() {
-	id=$(cat /sys/class/zram-control/hot_add) || return 1
-	dev=zram$id
-	b=/sys/block/$dev
-	swapoff /dev/zram0 || return 1
 	rc=1
-	if echo lz4 >$b/comp_algorithm && echo "algo=lz4hc priority=1" >$b/recomp_algorithm &&
-		echo 64M >$b/disksize && mkswap /dev/$dev >/dev/null && swapon /dev/$dev &&
-		echo 60000 >"$ZD/$dev/idle_ms" && m0=$(mm3 $dev); then
+	if scratch_on 64M lz4 lz4hc; then
 		hold_failed=
 		swap_hold_start held 3 || hold_failed=1
 		hold=$HOLD_PID
-		echo all >$b/idle
-		echo type=idle >$b/recompress &
+		echo all >$B/idle
+		echo type=idle >$B/recompress &
 		rp=$!
 		# Let the scan pick the slots, then free them mid-way.
 		sleep 0.05
@@ -285,16 +299,14 @@ check_recompress_while_freeing() {
 		wait $hold
 		hrc=$?
 		wait $rp
-		zflush $dev
-		m=$(mm3 $dev) && p=$(num "$ZD/$dev/pushed") || m=
+		zflush $DEV
+		m=$(mm3 $DEV) && p=$(num "$ZD/$DEV/pushed") || m=
 		echo "swap_hold exit $hrc; recompression still running at the free: $running"
-		echo "pushed $p; mm_stat orig compr used $m0 before, $m after"
+		echo "pushed $p; mm_stat orig compr used $M0 before, $m after"
 		[ -z "${hold_failed:-}" ] && [ $hrc = 0 ] && [ $running = yes ] && [ "$p" -gt 0 ] &&
-			[ "$m" = "$m0" ] && rc=0
+			[ "$m" = "$M0" ] && rc=0
 	fi
-	swapoff /dev/$dev
-	echo "$id" >/sys/class/zram-control/hot_remove
-	swapon /dev/zram0 || rc=1
+	scratch_off || rc=1
 	return $rc
 }
 
@@ -322,42 +334,34 @@ swap_hold_start() {
 # Its writes must not fail for want of memory that A already freed: the
 # failing write drains the pending frees and retries.
 check_limit_drains_pending() {
-	id=$(cat /sys/class/zram-control/hot_add) || return 1
-	dev=zram$id
-	b=/sys/block/$dev
-	swapoff /dev/zram0 || return 1
 	rc=1
-	if echo 16M >$b/disksize && mkswap /dev/$dev >/dev/null && swapon /dev/$dev &&
-		echo 60000 >"$ZD/$dev/idle_ms" && m0=$(mm3 $dev) &&
-		swap_hold_start a 3 0; then
+	if scratch_on 16M && swap_hold_start a 3 0; then
 		a=$HOLD_PID
-		ma=$(mm3 $dev)
-		used0=${m0##* } useda=${ma##* }
+		ma=$(mm3 $DEV)
+		used0=${M0##* } useda=${ma##* }
 		# Room for A and an eighth more, not for A and B together.
-		echo $((useda + (useda - used0) / 8)) >$b/mem_limit
+		echo $((useda + (useda - used0) / 8)) >$B/mem_limit
 		kill -USR1 $a
 		wait $a
-		p=$(num "$ZD/$dev/pushed") && d=$(num "$ZD/$dev/drained")
-		fw0=$(awk '{print $2}' $b/io_stat)
+		p=$(num "$ZD/$DEV/pushed") && d=$(num "$ZD/$DEV/drained")
+		fw0=$(awk '{print $2}' $B/io_stat)
 		if swap_hold_start b 3 0; then
-			mb=$(mm3 $dev)
-			fw1=$(awk '{print $2}' $b/io_stat)
+			mb=$(mm3 $DEV)
+			fw1=$(awk '{print $2}' $B/io_stat)
 			kill -USR1 $HOLD_PID
 			wait $HOLD_PID
-			echo "A pending before B: $((p - d)); mm_stat orig compr used: empty $m0, A $ma, B $mb"
+			echo "A pending before B: $((p - d)); mm_stat orig compr used: empty $M0, A $ma, B $mb"
 			echo "failed_writes during B: $((fw1 - fw0))"
 			[ $((p - d)) -gt 0 ] && [ "$fw1" = "$fw0" ] &&
 				[ "${mb%% *}" = "${ma%% *}" ] && rc=0
 		fi
-		echo 0 >$b/mem_limit
-		zflush $dev
-		m=$(mm3 $dev)
+		echo 0 >$B/mem_limit
+		zflush $DEV
+		m=$(mm3 $DEV)
 		echo "after both and a flush: $m"
-		[ "$m" = "$m0" ] || rc=1
+		[ "$m" = "$M0" ] || rc=1
 	fi
-	swapoff /dev/$dev
-	echo "$id" >/sys/class/zram-control/hot_remove
-	swapon /dev/zram0 || rc=1
+	scratch_off || rc=1
 	return $rc
 }
 
