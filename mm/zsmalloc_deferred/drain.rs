@@ -2,16 +2,14 @@
 
 //! The slow side: the drain worker, `flush`, the idle flush and CPU hotplug.
 //!
-//! Locking: `backlog` (a mutex) hands out queued batches one at a time; the
-//! drain callback runs outside it, so several drainers (the workers, `flush`,
-//! reclaim) drain different batches at once. The pool spinlock nests inside
-//! `backlog`. `flush` and the idle work take `cpus_read_lock()` first and
-//! never hold `backlog` across it. The CPU-dead callback runs under the
-//! hotplug lock and takes no lock of ours but the pool's.
+//! Locking: `backlog` (a mutex) serialises draining between the worker and
+//! `flush`; the pool spinlock nests inside it. `flush` and the idle work take
+//! `cpus_read_lock()` first and never hold `backlog` across it. The CPU-dead
+//! callback runs under the hotplug lock and takes no lock of ours but the
+//! pool's.
 
 use crate::{
-    batch::Batch,
-    instance::{CpuBuf, CpuFlush, Deferred, DrainWorker, DRAIN_WORKERS},
+    instance::{CpuBuf, CpuFlush, Deferred},
     percpu::{cpu_online, for_each_possible_cpu},
 };
 use kernel::{bindings, container_of, prelude::*, sync::atomic::Relaxed};
@@ -21,33 +19,16 @@ use kernel::{bindings, container_of, prelude::*, sync::atomic::Relaxed};
 const DRAIN_BUDGET: usize = 64;
 
 impl Deferred {
-    /// Makes sure a drain worker runs soon: the first, or, while some are
-    /// busy draining a batch each, the next one, so that a new batch does
-    /// not wait for those to finish.
+    /// Makes sure the drain worker runs soon.
     pub(crate) fn kick_drain(&self) {
-        let busy = self.running.load(Relaxed) as usize;
-        self.kick_worker(busy.min(DRAIN_WORKERS - 1));
-    }
-
-    /// Makes sure drain worker `w` runs soon (a no-op if it is queued).
-    fn kick_worker(&self, w: usize) {
-        // SAFETY: `wq` and the workers are valid (type invariant).
+        // SAFETY: `wq` and `drain_work` are valid (type invariant).
         unsafe {
             bindings::queue_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
                 self.wq,
-                self.workers[w].work.get(),
+                self.drain_work.get(),
             )
         };
-    }
-
-    /// The oldest queued batch, taken out of the backlog, and whether more
-    /// wait after it.
-    fn next_batch(&self) -> (Option<*mut Batch>, bool) {
-        let mut backlog = self.backlog.lock();
-        backlog.append(self.full.take_all());
-        let b = backlog.pop_front();
-        (b, !backlog.is_empty())
     }
 
     /// Makes sure partial buffers are flushed within `idle_ms`. Only the
@@ -66,32 +47,24 @@ impl Deferred {
         };
     }
 
-    /// One run of worker `w`: grow the pool if it runs low, then drain up
-    /// to `DRAIN_BUDGET` batches, oldest first. While batches are left
-    /// behind, the next worker is woken to drain beside this one.
-    fn drain_some(&self, w: usize) {
-        self.running.add(1, Relaxed);
-        self.drain_budget(w);
-        self.running.fetch_sub(1, Relaxed);
-    }
-
-    /// The body of [`Deferred::drain_some`].
-    fn drain_budget(&self, w: usize) {
+    /// One worker run: grow the pool if it runs low, then drain up to
+    /// `DRAIN_BUDGET` batches, oldest first.
+    fn drain_some(&self) {
         self.refill_pool();
-        for _ in 0..DRAIN_BUDGET {
-            let (Some(b), more) = self.next_batch() else {
-                return;
-            };
-            if more && w + 1 < DRAIN_WORKERS {
-                self.kick_worker(w + 1);
+        let more = {
+            let mut backlog = self.backlog.lock();
+            backlog.append(self.full.take_all());
+            for _ in 0..DRAIN_BUDGET {
+                let Some(b) = backlog.pop_front() else { break };
+                // SAFETY: `b` left the backlog; we own it.
+                unsafe { self.drain_batch(b) };
+                // SAFETY: Process context, no spinlock held.
+                unsafe { bindings::cond_resched() };
             }
-            // SAFETY: `b` left the backlog; we own it.
-            unsafe { self.drain_batch(b) };
-            // SAFETY: Process context, no lock held.
-            unsafe { bindings::cond_resched() };
-        }
-        if !self.backlog.lock().is_empty() || !self.full.is_empty() {
-            self.kick_worker(w);
+            !backlog.is_empty() || !self.full.is_empty()
+        };
+        if more {
+            self.kick_drain();
         }
     }
 
@@ -156,28 +129,27 @@ impl Deferred {
     /// must not block on the drain worker.
     pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
         self.bufs.with_local(|b| self.take_offline(b));
+        let mut backlog = if wait {
+            self.backlog.lock()
+        } else {
+            match self.backlog.try_lock() {
+                Some(g) => g,
+                None => return 0,
+            }
+        };
+        backlog.append(self.full.take_all());
         let mut done = 0;
         while done < nr {
-            let b = if wait {
-                self.next_batch().0
-            } else {
-                match self.backlog.try_lock() {
-                    Some(mut backlog) => {
-                        backlog.append(self.full.take_all());
-                        backlog.pop_front()
-                    }
-                    None => None,
-                }
-            };
-            let Some(b) = b else { break };
+            let Some(b) = backlog.pop_front() else { break };
             // SAFETY: `b` left the backlog; we own it.
             done += unsafe { (*b).nr } as usize;
             // SAFETY: As above.
             unsafe { self.drain_batch(b) };
         }
-        // What is left, this CPU's partial buffer included, goes to the
-        // workers (never wait for `backlog` here: reclaim must not block).
-        self.kick_drain();
+        // What is left goes to the worker, as if it had just been queued.
+        if !backlog.is_empty() {
+            self.kick_drain();
+        }
         done
     }
 
@@ -185,18 +157,13 @@ impl Deferred {
     /// `zs_deferred_flush()`.
     pub(crate) fn flush(&self) {
         self.flush_cpus();
-        while let (Some(b), _) = self.next_batch() {
+        let mut backlog = self.backlog.lock();
+        backlog.append(self.full.take_all());
+        while let Some(b) = backlog.pop_front() {
             // SAFETY: `b` left the backlog; we own it.
             unsafe { self.drain_batch(b) };
-            // SAFETY: Process context, no lock held.
+            // SAFETY: Process context, only a mutex held.
             unsafe { bindings::cond_resched() };
-        }
-        // Batches the workers took before the loop above may still be
-        // draining: wait for them.
-        for w in &self.workers {
-            // SAFETY: The worker is initialised (type invariant); waiting is
-            // allowed here.
-            unsafe { bindings::flush_work(w.work.get()) };
         }
     }
 }
@@ -205,18 +172,18 @@ impl Deferred {
 ///
 /// # Safety
 ///
-/// Called by the workqueue code for one of `Deferred::workers`.
+/// Called by the workqueue code for `Deferred::drain_work`.
 pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) {
-    let w = container_of!(
-        work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
-        DrainWorker,
-        work
-    );
-    // SAFETY: `work` is the `work` field of a worker of a live `Deferred`:
-    // destroy cancels every worker before freeing, and `owner` was set
-    // before the worker could be queued.
-    let (d, index) = unsafe { (&*(*w).owner.load(Relaxed), (*w).index) };
-    d.drain_some(index);
+    // SAFETY: `work` is the `drain_work` field of a live `Deferred`: destroy
+    // cancels it before freeing.
+    let d = unsafe {
+        &*container_of!(
+            work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
+            Deferred,
+            drain_work
+        )
+    };
+    d.drain_some();
 }
 
 /// Idle flush: partial buffers go to the drain, then the pool shrinks back
@@ -236,7 +203,7 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
         )
     };
     d.flush_cpus();
-    d.drain_some(0);
+    d.drain_some();
     if d.full.is_empty() && d.backlog.lock().is_empty() {
         d.pool.shrink_to(d.pool.min.load(Relaxed));
     }

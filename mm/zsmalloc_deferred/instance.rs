@@ -72,41 +72,12 @@ unsafe impl Zeroable for CpuFlush {}
 // synchronises itself; `owner` is atomic.
 unsafe impl Sync for CpuFlush {}
 
-/// Drain workers of an instance at most. A worker that leaves batches behind
-/// wakes the next one, so more of them run only while a backlog lasts, and
-/// what several exiting processes freed at once is drained on several CPUs.
-pub(crate) const DRAIN_WORKERS: usize = 4;
-
-/// One drain worker: a work item on the instance's unbound queue.
-#[repr(C)]
-pub(crate) struct DrainWorker {
-    /// Runs `drain_work_fn`.
-    pub(crate) work: Opaque<bindings::work_struct>,
-    /// The instance; set once by `init_drain_workers`.
-    pub(crate) owner: Atomic<*const Deferred>,
-    /// This worker's index in `Deferred::workers`.
-    pub(crate) index: usize,
-}
-
-impl DrainWorker {
-    /// A worker not yet initialised: `init_drain_workers` does it once the
-    /// instance is pinned.
-    const fn new(index: usize) -> Self {
-        Self {
-            work: Opaque::uninit(),
-            owner: Atomic::new(ptr::null()),
-            index,
-        }
-    }
-}
-
 /// One deferred-free instance (`struct zs_deferred` in C).
 ///
 /// # Invariants
 ///
-/// `wq` and `cpu_wq` are valid workqueues; every `workers` item, `idle_work`
-/// and every `cpu_flush` item are initialised; all stay valid until
-/// `destroy`.
+/// `wq` and `cpu_wq` are valid workqueues; `drain_work`, `idle_work` and
+/// every `cpu_flush` item are initialised; all stay valid until `destroy`.
 #[pin_data]
 pub(crate) struct Deferred {
     /// Name of the workqueues, the debugfs directory and log messages.
@@ -132,8 +103,8 @@ pub(crate) struct Deferred {
     /// Pages for the CPU buffers; a push fails when it is empty.
     #[pin]
     pub(crate) pool: PagePool,
-    /// Batches picked up by the drain, oldest first. Drainers take one
-    /// batch at a time under the mutex and drain it outside.
+    /// Batches the drain picked up and works through, oldest first. The
+    /// mutex also serialises draining between the worker and `flush`.
     #[pin]
     pub(crate) backlog: Mutex<BatchQueue>,
     /// Elements handed to the drain (full and flushed batches).
@@ -147,15 +118,13 @@ pub(crate) struct Deferred {
     pub(crate) batches_queued: Atomic<u64>,
     /// Pushes refused for want of a pool page.
     pub(crate) fallbacks: Atomic<u64>,
-    /// Unbound `WQ_MEM_RECLAIM` queue of the drain workers and `idle_work`.
+    /// Unbound `WQ_MEM_RECLAIM` queue of `drain_work` and `idle_work`.
     pub(crate) wq: *mut bindings::workqueue_struct,
     /// Per-CPU `WQ_MEM_RECLAIM` queue of the `cpu_flush` items.
     pub(crate) cpu_wq: *mut bindings::workqueue_struct,
-    /// The drain workers; the first is woken by a full buffer, each wakes
-    /// the next while batches wait.
-    pub(crate) workers: [DrainWorker; DRAIN_WORKERS],
-    /// Drain workers inside a run right now.
-    pub(crate) running: Atomic<u32>,
+    /// Runs the drain worker, `drain_work_fn`.
+    #[pin]
+    pub(crate) drain_work: Opaque<bindings::work_struct>,
     /// Armed by a buffer's first element: flushes partial buffers after
     /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
     #[pin]
@@ -293,8 +262,19 @@ impl Deferred {
             fallbacks: Atomic::new(0),
             wq,
             cpu_wq,
-            workers: core::array::from_fn(DrainWorker::new),
-            running: Atomic::new(0),
+            drain_work <- Opaque::ffi_init(|slot| {
+                // SAFETY: `slot` is the work item of this instance; the
+                // function matches `work_func_t`.
+                unsafe {
+                    bindings::init_work_with_key(
+                        slot,
+                        Some(crate::drain::drain_work_fn),
+                        false,
+                        c"zs_deferred_drain".as_char_ptr(),
+                        kernel::static_lock_class!().as_ptr(),
+                    )
+                }
+            }),
             idle_work <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| {
                 // SAFETY: `slot` is this instance's delayed work; the timer is
                 // embedded in it and only armed through the workqueue code.
@@ -331,7 +311,6 @@ impl Deferred {
             }
         };
         d.init_cpu_flush();
-        d.init_drain_workers();
         let added = d.pool.grow(pool_min, bindings::GFP_KERNEL);
         if added < pool_min {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
@@ -353,24 +332,6 @@ impl Deferred {
         d.debugfs.create(&d);
         d.register_shrinker();
         Ok(d)
-    }
-
-    /// Initialises the drain workers and points them at this instance.
-    fn init_drain_workers(&self) {
-        for w in &self.workers {
-            w.owner.store(self, Release);
-            // SAFETY: `w` is pinned with the instance; no one can queue it
-            // before `create` returns.
-            unsafe {
-                bindings::init_work_with_key(
-                    w.work.get(),
-                    Some(crate::drain::drain_work_fn),
-                    false,
-                    c"zs_deferred_drain".as_char_ptr(),
-                    kernel::static_lock_class!().as_ptr(),
-                );
-            }
-        }
     }
 
     /// Points every CPU's flush work at this instance.
@@ -409,10 +370,8 @@ impl Deferred {
         // SAFETY: The delayed work was initialised in `create`.
         unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
         d.flush();
-        for w in &d.workers {
-            // SAFETY: The worker was initialised in `create`.
-            unsafe { bindings::cancel_work_sync(w.work.get()) };
-        }
+        // SAFETY: `drain_work` was initialised in `create`.
+        unsafe { bindings::cancel_work_sync(d.drain_work.get()) };
         Self::free(d);
     }
 

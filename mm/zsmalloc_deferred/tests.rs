@@ -36,10 +36,6 @@ struct Recorder {
     tag_errors: Atomic<u32>,
     /// While set, the drain waits: lets a test run the pool dry.
     hold: Atomic<bool>,
-    /// Drain callbacks running right now.
-    inflight: Atomic<u32>,
-    /// The most drain callbacks seen running at once.
-    max_inflight: Atomic<u32>,
 }
 
 /// High half of every 8-byte test element.
@@ -66,8 +62,6 @@ impl Recorder {
                 order_errors: Atomic::new(0),
                 tag_errors: Atomic::new(0),
                 hold: Atomic::new(false),
-                inflight: Atomic::new(0),
-                max_inflight: Atomic::new(0),
             },
             GFP_KERNEL,
         )?)
@@ -122,14 +116,6 @@ fn ptr_of<T>(v: &T) -> *const u8 {
 unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint) -> c_uint {
     // SAFETY: Test instances are created with a live `Recorder` as `priv_`.
     let r = unsafe { &*priv_.cast::<Recorder>() };
-    let now = r.inflight.fetch_add(1, Relaxed) + 1;
-    let mut max = r.max_inflight.load(Relaxed);
-    while now > max {
-        match r.max_inflight.cmpxchg(max, now, Relaxed) {
-            Ok(_) => break,
-            Err(seen) => max = seen,
-        }
-    }
     while r.hold.load(Acquire) {
         // SAFETY: The drain runs in process context.
         unsafe { bindings::msleep(1) };
@@ -155,7 +141,6 @@ unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint
             c.add(1, Relaxed);
         }
     }
-    r.inflight.fetch_sub(1, Relaxed);
     // Test values own nothing: none is ever stale.
     0
 }
@@ -578,43 +563,6 @@ mod cases {
         d.flush();
         assert_eq!(before, 1);
         assert!(after >= before + 16);
-        assert_eq!(r.delivery_errors(nr), 0);
-        drop(d);
-        Ok(())
-    }
-
-    /// A backlog wakes more than one drain worker: with the drain held and
-    /// three full pages queued, the first worker wakes a second before it
-    /// blocks, which takes the next page.
-    #[test]
-    fn backlog_drains_in_parallel() -> Result {
-        let nr = 3 * page_elems(4);
-        let r = Recorder::new(4, nr)?;
-        let d = instance(c"kunit_parallel", &r, nr)?;
-        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
-        // Room for the three pages and a fresh buffer before any growth.
-        write(&d, Attr::PoolMax, 64)?;
-        d.pool.grow(8, bindings::GFP_KERNEL);
-        r.hold.store(true, Release);
-        let claimed = Atomic::new(false);
-        let pusher = |_cpu: u32| {
-            if !claimed.xchg(true, Relaxed) {
-                for v in 0..nr as u32 {
-                    r.push(&d, v);
-                }
-            }
-        };
-        on_every_cpu(&pusher)?;
-        let mut waited = 0;
-        while r.max_inflight.load(Relaxed) < 2 && waited < 2000 {
-            // SAFETY: Test context may sleep.
-            unsafe { bindings::msleep(10) };
-            waited += 10;
-        }
-        let parallel = r.max_inflight.load(Relaxed);
-        r.hold.store(false, Release);
-        d.flush();
-        assert!(parallel >= 2);
         assert_eq!(r.delivery_errors(nr), 0);
         drop(d);
         Ok(())
