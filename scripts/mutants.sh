@@ -93,7 +93,7 @@ run_one() {
 		# A crash: name the case that was running and the report.
 		local during splat
 		during=$(grep -o 'ZSD: running [a-z0-9_]*' "$out/$name/console.log" | tail -1)
-		splat=$(grep -m1 -oE "($SPLAT_RE).*" "$out/$name/console.log" | cut -c1-70)
+		splat=$(grep -m1 -oE "($SPLAT_RE).*" "$out/$name/console.log" | head -1 | cut -c1-70)
 		why="${splat:-boot failed} during ${during#ZSD: running }"
 	fi
 	echo "$([ -n "$why" ] && echo killed || echo survived)|$why|$(($(date +%s) - start))"
