@@ -134,7 +134,12 @@ impl Deferred {
         } else {
             match self.backlog.try_lock() {
                 Some(g) => g,
-                None => return 0,
+                None => {
+                    // The drainer holding the lock may have looked at the
+                    // full list before this CPU's buffer joined it.
+                    self.kick_drain();
+                    return 0;
+                }
             }
         };
         backlog.append(self.full.take_all());
