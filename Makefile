@@ -1,86 +1,88 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build, boot and measure the zsmalloc deferred-free series on Linux 7.3.
-#   make check   build the patched kernel, boot it, run KUnit + kselftests
-#   make bench   build base and patched kernels, run the munmap benchmark
-# Variables: ARCH=x86_64|arm64, KSRC=/path/to/linux-7.3 (instead of Debian's
-# linux-source-7.3), QUICK=1 (short benchmark).
+# 'make help' lists the targets. Variables: ARCH=x86_64|arm64,
+# KSRC=/path/to/linux-7.3 (instead of Debian's linux-source-7.3), QUICK=1
+# (short benchmark). A target's '##' comment is its line in 'make help'.
 SHELL := /bin/bash
 S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all setup assemble build build-base kernel initramfs check bench lint rustdoc series series-check check-64k check-off stress mutants htmldocs shell clean distclean
+.PHONY: all help setup assemble build build-base kernel initramfs quick check bench lint rustdoc series series-check check-64k check-off stress mutants htmldocs shell clean distclean
 
 all: check
 
-setup:
+help: ## this list
+	@echo "Targets (ARCH=$(ARCH); variables: ARCH=x86_64|arm64, KSRC=<7.3 tree>, QUICK=1):"
+	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)$$/\1|\2/p' $(firstword $(MAKEFILE_LIST)) | \
+		awk -F'|' '{ printf "  %-14s%s\n", $$1, $$2 }'
+
+setup: ## install missing packages (root/sudo only for apt) and the tool cache
 	@$(S)/setup.sh
 
-assemble: setup
+assemble: setup ## build/linux: pristine 7.3 as 'base', then one commit per series entry
 	@$(S)/assemble.sh
 
-kernel: assemble
+kernel: assemble ## build the patched kernel (incremental)
 	@$(S)/build.sh patched
 
-build-base: assemble
+build-base: assemble ## build the pristine 7.3 kernel
 	@$(S)/build.sh base
 
-build: kernel build-base
+build: kernel build-base ## both kernels
 
-initramfs: kernel
+initramfs: kernel ## the guest's initramfs for the patched kernel
 	@$(S)/initramfs.sh patched
 
-check: assemble
+# The edit-build-test loop: the 'check' boot alone.
+quick: assemble ## patched kernel, one boot: KUnit, kselftests, zram/zswap checks (no lint, no debug kernel)
+	@CHECK_NAME=quick CHECK_LINT=0 CHECK_STRESS=0 $(S)/check.sh
+
+check: assemble ## quick + make lint + a KASAN/lockdep kernel (clang) and a 2-minute stress run (~21 min cold)
 	@$(S)/check.sh
 
-bench: assemble
+bench: assemble ## base and patched kernels, alternating boots: the RFC's tables (~35 min; QUICK=1 short)
 	@$(S)/bench.sh
 
-lint: kernel
+lint: kernel ## checkpatch --strict, rustfmt, clippy, rustdoc, kernel-doc
 	@$(S)/lint.sh
 
-# HTML for the series' Rust crates next to the kernel's rustdoc.
-rustdoc: kernel
+rustdoc: kernel ## HTML for the series' Rust crates next to the kernel's
 	@$(S)/rustdoc.sh
 
-series: assemble
+series: assemble ## out/series/: format-patch with the cover letter
 	@$(S)/series.sh
 
 # Debug kernel (clang, KASAN, KFENCE, lockdep, kmemleak, fault injection) under churn,
 # hotplug, resets and switches: make stress DURATION=600
-stress: assemble
+stress: assemble ## the debug kernel under churn, hotplug, resets (DURATION=600 s)
 	@$(S)/stress.sh $(or $(DURATION),600)
 
-# One kernel per injected bug (mutants/list); every one must fail a test.
-mutants: assemble
+mutants: assemble ## one kernel per injected bug (mutants/list); every one must fail a test
 	@$(S)/mutants.sh
 
-# Documentation/mm with Sphinx; no warning may concern the series.
-htmldocs: assemble
+htmldocs: assemble ## Documentation/mm with Sphinx; no warning may concern the series
 	@$(S)/htmldocs.sh
 
-# Every patch builds on its own, with the option on and off.
-series-check: assemble
+series-check: assemble ## every patch builds on its own, option on and off
 	@$(S)/series_check.sh
 
-# The patched tree with CONFIG_ZSMALLOC_DEFERRED_FREE=n builds and boots.
 # The arm64 check boot on 64 KiB pages (batch pages hold 16x the elements).
-check-64k:
+check-64k: ## make check ARCH=arm64 on 64 KiB pages
 	@$(MAKE) --no-print-directory check ARCH=arm64 CHECK_VARIANT=patched-64k
 
-check-off: assemble
+check-off: assemble ## the patched tree with the option off builds and boots
 	@$(S)/build.sh off && $(S)/initramfs.sh off >/dev/null && \
 		$(S)/boot.sh off smoke $(CURDIR)/out/check-off-$(ARCH) 600 && \
 		python3 $(S)/summarize.py build/linux/tools/testing/kunit/kunit.py \
 			$(CURDIR)/out/check-off-$(ARCH)
 
-# Boot the patched kernel with a shell on the terminal (Ctrl-a x quits).
-shell: initramfs
+shell: initramfs ## boot the patched kernel with a shell (Ctrl-a x quits)
 	@$(S)/boot.sh patched shell /tmp
 
-clean:
+clean: ## remove logs, objects and initramfs images (keeps build/linux)
 	rm -rf out build/obj-* build/initramfs-* build/selftests-*
 
-distclean:
+distclean: ## remove out/ and build/
 	rm -rf out build

@@ -17,8 +17,11 @@ if [ "$ARCH" != x86_64 ]; then
 	CHECK_STRESS=${CHECK_STRESS:-0}
 fi
 # CHECK_VARIANT=patched-64k (arm64) runs the same boot on 64 KiB pages.
+# CHECK_NAME names the log directory and summary ('quick' for make quick).
 variant=${CHECK_VARIANT:-patched}
-logdir=$OUT/check-$ARCH${CHECK_VARIANT:+-$variant}
+name=${CHECK_NAME:-check}
+logdir=$OUT/$name-$ARCH${CHECK_VARIANT:+-$variant}
+summary=$OUT/$name-summary.txt
 stressdir=$OUT/check-stress-$ARCH
 rm -rf "$logdir" "$stressdir"
 mkdir -p "$logdir" "$stressdir"
@@ -42,16 +45,16 @@ if [ "${CHECK_STRESS:-120}" != 0 ]; then
 	dirs="$dirs $stressdir"
 fi
 python3 "$TOP/scripts/summarize.py" "$SRC_PATCHED/tools/testing/kunit/kunit.py" \
-	$dirs >"$OUT/check-summary.txt"
+	$dirs >"$summary"
 sum_rc=$?
 # summarize.py prints per-suite lines, per-boot project and in-tree counts,
 # then 'N passed, N failed'. Without that last line (it crashed), print all.
 p=0 f=0
-if [[ $(tail -n 1 "$OUT/check-summary.txt") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-	head -n -1 "$OUT/check-summary.txt"
+if [[ $(tail -n 1 "$summary") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+	head -n -1 "$summary"
 	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
 else
-	cat "$OUT/check-summary.txt"
+	cat "$summary"
 fi
 # A summary that failed without counting a failure must not end '0 failed'.
 if [ $sum_rc != 0 ] && [ "$f" = 0 ]; then
