@@ -53,7 +53,7 @@ as_root() {
 		exit 1
 	fi
 	for c in "$@"; do
-		$AS_ROOT bash -c "$c" || die "failed (as root): $c"
+		$AS_ROOT bash -c "$c" >/dev/null || die "failed (as root): $c"
 	done
 }
 
