@@ -33,8 +33,6 @@ mod drain;
 mod hot_path;
 #[path = "zsmalloc_deferred/instance.rs"]
 mod instance;
-#[path = "zsmalloc_deferred/percpu.rs"]
-mod percpu;
 #[path = "zsmalloc_deferred/pool.rs"]
 mod pool;
 #[path = "zsmalloc_deferred/shrinker.rs"]
@@ -76,7 +74,7 @@ pub unsafe extern "C" fn zs_deferred_create(
 ) -> *mut bindings::zs_deferred {
     if name.is_null() || ops.is_null() {
         pr_warn!("create without a name or ops\n");
-        return err_ptr(EINVAL);
+        return EINVAL.to_ptr();
     }
     // SAFETY: `name` is a valid C string (caller).
     let name = unsafe { CStr::from_char_ptr(name) };
@@ -84,20 +82,14 @@ pub unsafe extern "C" fn zs_deferred_create(
     let ops = unsafe { &*ops };
     let Some(drain) = ops.drain else {
         pr_warn!("{name:?}: no drain callback\n");
-        return err_ptr(EINVAL);
+        return EINVAL.to_ptr();
     };
     match Deferred::create(name, ops.elem_size as usize, drain, priv_, capacity) {
         // SAFETY: Ownership goes to C until `zs_deferred_destroy`; the
         // instance is never moved out of its box.
         Ok(d) => KBox::into_raw(unsafe { Pin::into_inner_unchecked(d) }).cast(),
-        Err(e) => err_ptr(e),
+        Err(e) => e.to_ptr(),
     }
-}
-
-/// `e` as an `ERR_PTR()` handle, the error return of [`zs_deferred_create`].
-fn err_ptr(e: Error) -> *mut bindings::zs_deferred {
-    // SAFETY: `ERR_PTR` only encodes the errno.
-    unsafe { bindings::ERR_PTR(e.to_errno() as c_long) }.cast()
 }
 
 /// Queues one element; see `include/linux/zsmalloc.h`.
@@ -154,8 +146,8 @@ pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
     }
     // SAFETY: `d` came from `KBox::into_raw` in `zs_deferred_create`, and
     // the caller gives up its handle.
-    let b = unsafe { Pin::new_unchecked(KBox::from_raw(d.cast::<Deferred>())) };
-    Deferred::destroy(b);
+    // Dropping it tears it down (`PinnedDrop for Deferred`).
+    drop(unsafe { Pin::new_unchecked(KBox::from_raw(d.cast::<Deferred>())) });
 }
 
 /// The runtime switch; see `include/linux/zsmalloc.h`.

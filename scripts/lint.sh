@@ -45,6 +45,8 @@ echo "rustfmt: $(echo "$rs" | wc -w) files checked"
 obj=$(OBJ_DIR patched)
 if [ -f "$obj/vmlinux" ]; then
 	objs=$(echo "$rs" | grep -E '^mm/[a-z_]+\.rs$' | sed 's/\.rs$/.o/')
+	# The kernel crate too, when the series adds to it (rust/kernel/).
+	echo "$rs" | grep -q '^rust/kernel/' && objs="rust/kernel.o $objs"
 	# Forget the objects so kbuild compiles them again through clippy.
 	for o in $objs; do rm -f "$obj/$o"; done
 	make -s -C "$SRC_PATCHED" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \

@@ -17,8 +17,10 @@ mrelease_latency_zram_2procs
 reuse_integrity_zram
 zram_switch_rejects_bad_input
 zram_no_leak_after_flush
+zram_idle_flush_wakes_only_busy_cpus
 zram_toggle_switch_under_load
 zram_switch_off_is_sync
+zram_switch_off_frees_pool
 zram_handle_only_mode
 zram_cpu_hotplug_while_freeing_no_leak
 zram_dead_cpu_buffer_drained_once
@@ -52,8 +54,10 @@ check_case() {
 	zram_switch_rejects_bad_input) ktap_check "$1" check_switch_input ;;
 	zram_no_leak_after_flush)
 		ktap_check "$1" check_no_leak zram0 reuse_integrity -s 32 -r 4 ;;
+	zram_idle_flush_wakes_only_busy_cpus) ktap_check "$1" check_idle_flush_quiet ;;
 	zram_toggle_switch_under_load) ktap_check "$1" check_toggle_under_load ;;
 	zram_switch_off_is_sync) ktap_check "$1" check_switch_off_sync ;;
+	zram_switch_off_frees_pool) ktap_check "$1" check_switch_off_frees_pool ;;
 	zram_handle_only_mode) ktap_check "$1" check_handle_mode ;;
 	zram_cpu_hotplug_while_freeing_no_leak)
 		ktap_check "$1" check_no_leak zram0 check_cpu_hotplug ;;

@@ -23,11 +23,10 @@ num() {
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
 
 # idle_off DIR: push the idle flush of instance DIR out to its maximum and
-# empty the instance. An idle flush armed before with the old delay still
-# fires once: let it, so that it cannot drain what the caller pushes next.
+# empty the instance. The write re-arms an idle flush armed with the old
+# delay, so it cannot drain what the caller pushes next.
 idle_off() {
 	echo 60000 >"$1/idle_ms" || return 1
-	sleep 0.3
 	echo 1 >"$1/flush"
 }
 
@@ -386,5 +385,76 @@ check_shrinker_drains_pending() {
 		rc=1
 	fi
 	echo 100 >"$ZD/zram0/idle_ms"
+	return $rc
+}
+
+# trace_queued FILE QUEUE CPU: work items the workqueue trace event saw
+# queued on QUEUE for CPU (-1 for any) in the saved trace FILE.
+trace_queued() {
+	if [ "$3" = -1 ]; then
+		grep -c "workqueue=$2 " "$1"
+	else
+		grep -c "workqueue=$2 req_cpu=$3 " "$1"
+	fi
+}
+
+# No wakeups for nothing: frees pending on cpu0 only, the idle flush must
+# queue the per-CPU flush work on cpu0 alone (cpu1's buffer is empty), and
+# once it has run nothing of the instance may be queued again (no idle
+# timer left armed) for the rest of 30 s. The workqueue trace event names
+# the queue and the CPU of every work item queued.
+check_idle_flush_quiet() {
+	t=/sys/kernel/tracing
+	[ -d $t/events ] || mount -t tracefs tracefs $t
+	ev=$t/events/workqueue/workqueue_queue_work
+	[ -w $ev/enable ] || { echo "no workqueue trace event in $t"; return 1; }
+	[ "$(num "$ZD/zram0/idle_ms")" -le 500 ] || { echo "idle_ms is not the default"; return 1; }
+	cpus_online || { echo "needs two online CPUs"; return 1; }
+	swap_hold_start quiet 3 0 || return 1
+	# Nothing pending before the measured frees; an idle flush armed
+	# earlier runs out during the sleep.
+	zflush zram0
+	sleep 1
+	p0=$(num "$ZD/zram0/pushed") || return 1
+	echo >$t/trace
+	echo 1 >$ev/enable
+	kill -USR1 $HOLD_PID
+	wait $HOLD_PID
+	hrc=$?
+	p1=$(num "$ZD/zram0/pushed") || p1=$p0
+	sleep 2
+	cp $t/trace /tmp/idle1.trace
+	echo >$t/trace
+	sleep 28
+	cp $t/trace /tmp/idle2.trace
+	echo 0 >$ev/enable
+	f0=$(trace_queued /tmp/idle1.trace zsd_zram0_cpu 0)
+	f1=$(trace_queued /tmp/idle1.trace zsd_zram0_cpu 1)
+	late=$(($(trace_queued /tmp/idle2.trace zsd_zram0_cpu -1) +
+		$(trace_queued /tmp/idle2.trace zsd_zram0 -1)))
+	echo "swap_hold exit $hrc, pushed on cpu0: $((p1 - p0))"
+	echo "flush work queued in the first 2 s: cpu0 $f0, cpu1 $f1; any work of the instance in the next 28 s: $late"
+	[ $hrc = 0 ] && [ $((p1 - p0)) -gt 0 ] && [ "$f0" -ge 1 ] && [ "$f1" = 0 ] && [ "$late" = 0 ]
+}
+
+# Switched off, an instance holds no batch page: switching zram0 off drains
+# it and frees its whole pool (freed, not dropped: no batch page is left
+# without an instance); switching it on refills the pool to pool_min, and
+# frees go through the core again.
+check_switch_off_frees_pool() {
+	rc=1
+	pp0=$(num "$ZD/zram0/pool_pages") || return 1
+	echo 0 >/sys/block/zram0/deferred_free || return 1
+	pp1=$(num "$ZD/zram0/pool_pages") && o1=$(orphan_pages) || pp1=
+	echo 1 >/sys/block/zram0/deferred_free || return 1
+	pp2=$(num "$ZD/zram0/pool_pages") && mn=$(num "$ZD/zram0/pool_min") || return 1
+	p0=$(num "$ZD/zram0/pushed") || return 1
+	reuse_integrity -s 8 -r 1 >/dev/null 2>&1
+	ri=$?
+	p1=$(num "$ZD/zram0/pushed") || return 1
+	echo "pool pages: on $pp0, off $pp1 (pages without an instance: $o1), on again $pp2 (pool_min $mn)"
+	echo "reuse_integrity after: exit $ri, pushed $((p1 - p0))"
+	[ "$pp1" = 0 ] && [ "$o1" = 0 ] && [ "$pp2" -ge "$mn" ] &&
+		[ $ri = 0 ] && [ "$p1" -gt "$p0" ] && rc=0
 	return $rc
 }

@@ -226,3 +226,19 @@ impl BatchQueue {
         }
     }
 }
+
+/// A queue never leaks its pages: those still in it when it goes go back to
+/// the page allocator. Their elements are not drained; owners that care
+/// (the instance's teardown) drain first.
+impl Drop for BatchQueue {
+    fn drop(&mut self) {
+        self.free_all();
+    }
+}
+
+/// Like [`BatchQueue`], a dropped list frees the batches still on it.
+impl Drop for FullList {
+    fn drop(&mut self) {
+        drop(self.take_all());
+    }
+}

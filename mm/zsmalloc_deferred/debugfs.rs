@@ -10,7 +10,6 @@
 
 use crate::batch::PAGES;
 use crate::instance::{Deferred, IDLE_MS_MAX};
-use crate::percpu::for_each_possible_cpu;
 use core::ptr;
 use kernel::{
     bindings,
@@ -147,10 +146,11 @@ impl DebugfsDir {
         let dir = unsafe { bindings::debugfs_create_dir(d.name.as_char_ptr(), root()) };
         for (slot, (name, mode, _)) in self.slots.iter().zip(ATTRS.iter()) {
             slot.owner.store(d, Release);
-            // SAFETY: `slot` lives in `d`, which outlives the file: `destroy`
-            // calls `remove` right after turning pushes off, before anything
-            // is freed, and `debugfs_remove()` waits for the open, read and
-            // write calls in progress (all taken under `debugfs_file_get()`).
+            // SAFETY: `slot` lives in `d`, which outlives the file: its
+            // teardown (`PinnedDrop`) calls `remove` right after turning
+            // pushes off, before anything is freed, and `debugfs_remove()`
+            // waits for the open, read and write calls in progress (all
+            // taken under `debugfs_file_get()`).
             unsafe {
                 bindings::debugfs_create_file_unsafe(
                     name.as_char_ptr(),
@@ -251,14 +251,9 @@ unsafe extern "C" fn attr_set(data: *mut c_void, val: u64) -> c_int {
 /// racy but harmless read of the other CPUs' counts).
 fn pushed(d: &Deferred) -> u64 {
     let mut sum = d.queued_elems.load(Relaxed);
-    for_each_possible_cpu(|cpu| {
-        sum += u64::from(
-            d.bufs
-                .get(cpu)
-                .nr
-                .load(core::sync::atomic::Ordering::Relaxed),
-        );
-    });
+    for (_, b) in d.bufs.iter() {
+        sum += u64::from(b.nr.load(core::sync::atomic::Ordering::Relaxed));
+    }
     sum
 }
 
@@ -293,12 +288,11 @@ pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
     match attr {
         Attr::Enabled => {
             in_range(0, 1)?;
-            d.enabled
-                .store(val == 1, core::sync::atomic::Ordering::Release);
+            d.set_enabled(val == 1);
         }
         Attr::IdleMs => {
             in_range(1, u64::from(IDLE_MS_MAX))?;
-            d.idle_ms.store(val as u32, Relaxed);
+            d.set_idle_ms(val as u32);
         }
         Attr::PoolMin => d.pool.set_min(usize::try_from(val)?)?,
         Attr::PoolMax => {

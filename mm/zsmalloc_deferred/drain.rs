@@ -8,11 +8,10 @@
 //! callback runs under the hotplug lock and takes no lock of ours but the
 //! pool's.
 
-use crate::{
-    instance::{CpuBuf, CpuFlush, Deferred},
-    percpu::{cpu_online, for_each_possible_cpu},
+use crate::instance::{CpuBuf, CpuFlush, Deferred};
+use kernel::{
+    bindings, container_of, cpu::CpuId, prelude::*, sync::atomic::Relaxed, time::msecs_to_jiffies,
 };
-use kernel::{bindings, container_of, prelude::*, sync::atomic::Relaxed};
 
 /// Batches one worker run drains before it requeues itself, so a long
 /// backlog never monopolises a worker.
@@ -32,17 +31,57 @@ impl Deferred {
     }
 
     /// Makes sure partial buffers are flushed within `idle_ms`. Only the
-    /// first arm counts: a pending idle work is left as it is.
+    /// first arm counts: a pending idle work is left as it is. The timer is
+    /// not pinned (a busy CPU may take it over from one going idle) and the
+    /// work runs on the CPU where it fires.
     pub(crate) fn arm_idle(&self) {
-        // SAFETY: Plain conversion.
-        let delay = unsafe { bindings::__msecs_to_jiffies(self.idle_ms.load(Relaxed)) };
-        // SAFETY: `wq` and `idle_work` are valid (type invariant).
+        let delay = msecs_to_jiffies(self.idle_ms.load(Relaxed));
+        // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
         unsafe {
             bindings::queue_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.wq,
+                self.cpu_wq,
                 self.idle_work.get(),
                 delay,
+            )
+        };
+    }
+
+    /// The runtime switch. Off: later pushes are refused, everything pushed
+    /// is drained and the pool frees all its pages, so a switched-off
+    /// instance holds no batch page. On: the pool is refilled to `pool_min`
+    /// before pushes are accepted (what it cannot get now, the worker grows
+    /// later).
+    pub(crate) fn set_enabled(&self, on: bool) {
+        if on {
+            let (_, total) = self.pool.counts();
+            let min = self.pool.min.load(Relaxed);
+            self.pool
+                .grow(min.saturating_sub(total), bindings::GFP_KERNEL);
+            self.enabled
+                .store(true, core::sync::atomic::Ordering::Release);
+        } else {
+            self.enabled
+                .store(false, core::sync::atomic::Ordering::Release);
+            self.flush();
+            self.pool.shrink_to(0);
+        }
+    }
+
+    /// Sets `idle_ms` and applies it to an idle work armed with the old
+    /// delay: partial buffers are handed over at most `ms` from now, not
+    /// whenever the old timer would have fired (up to a minute later). When
+    /// nothing was armed this queues one idle run, which finds nothing to do
+    /// and does not arm itself again.
+    pub(crate) fn set_idle_ms(&self, ms: u32) {
+        self.idle_ms.store(ms, Relaxed);
+        // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
+        unsafe {
+            bindings::mod_delayed_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                self.cpu_wq,
+                self.idle_work.get(),
+                msecs_to_jiffies(ms),
             )
         };
     }
@@ -84,38 +123,43 @@ impl Deferred {
     /// Hands every CPU's partial buffer to the full list. Online CPUs do it
     /// themselves (a work item bound to each), offline ones are taken
     /// directly: they cannot push.
-    fn flush_cpus(&self) {
+    ///
+    /// With `only_busy`, an online CPU whose buffer looks empty is left
+    /// alone, so that the idle flush wakes no idle CPU. The look is a racy
+    /// read, which is enough there: a push that makes a buffer non-empty
+    /// arms the idle work after its store, so a run that missed it is
+    /// followed by another. `flush()` waits for pushes in flight on every
+    /// CPU instead, which only the work item on that CPU can do.
+    fn flush_cpus(&self, only_busy: bool) {
         // SAFETY: Pairs with the unlock below; we may sleep.
         unsafe { bindings::cpus_read_lock() };
-        for_each_possible_cpu(|cpu| {
-            if cpu_online(cpu) {
+        for ((cpu, b), (_, f)) in self.bufs.iter().zip(self.cpu_flush.iter()) {
+            if only_busy && b.nr.load(core::sync::atomic::Ordering::Relaxed) == 0 {
+                continue;
+            }
+            if cpu.is_online() {
                 // SAFETY: `cpu_wq` and the item are valid (type invariant);
                 // the CPU stays online until `cpus_read_unlock()`.
-                unsafe {
-                    bindings::queue_work_on(
-                        cpu as i32,
-                        self.cpu_wq,
-                        self.cpu_flush.get(cpu).work.get(),
-                    )
-                };
+                unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq, f.work.get()) };
             } else {
                 // `cpu` is offline and hotplug is excluded: no one else uses
                 // its buffer.
-                self.take_offline(self.bufs.get(cpu));
+                self.queue_partial(b);
             }
-        });
-        for_each_possible_cpu(|cpu| {
-            if cpu_online(cpu) {
+        }
+        for (cpu, f) in self.cpu_flush.iter() {
+            if cpu.is_online() {
+                // Returns at once for an item that was not queued.
                 // SAFETY: The item is valid; waiting is allowed here.
-                unsafe { bindings::flush_work(self.cpu_flush.get(cpu).work.get()) };
+                unsafe { bindings::flush_work(f.work.get()) };
             }
-        });
+        }
         // SAFETY: Taken above.
         unsafe { bindings::cpus_read_unlock() };
     }
 
-    /// Queues a dead (or offline) CPU's partial buffer.
-    fn take_offline(&self, b: &CpuBuf) {
+    /// Queues a partial buffer: this CPU's, or a dead or offline CPU's.
+    fn queue_partial(&self, b: &CpuBuf) {
         if b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0 {
             self.queue_buffer(b);
         }
@@ -128,7 +172,7 @@ impl Deferred {
     /// in progress makes it return 0 rather than wait: for reclaim, which
     /// must not block on the drain worker.
     pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
-        self.bufs.with_local(|b| self.take_offline(b));
+        self.bufs.with_local(|b| self.queue_partial(b));
         let mut backlog = if wait {
             self.backlog.lock()
         } else {
@@ -161,7 +205,7 @@ impl Deferred {
     /// Drains everything pushed so far and waits for it; see
     /// `zs_deferred_flush()`.
     pub(crate) fn flush(&self) {
-        self.flush_cpus();
+        self.flush_cpus(false);
         let mut backlog = self.backlog.lock();
         backlog.append(self.full.take_all());
         while let Some(b) = backlog.pop_front() {
@@ -179,8 +223,8 @@ impl Deferred {
 ///
 /// Called by the workqueue code for `Deferred::drain_work`.
 pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is the `drain_work` field of a live `Deferred`: destroy
-    // cancels it before freeing.
+    // SAFETY: `work` is the `drain_work` field of a live `Deferred`: its
+    // teardown cancels it before freeing.
     let d = unsafe {
         &*container_of!(
             work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
@@ -207,7 +251,7 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
             idle_work
         )
     };
-    d.flush_cpus();
+    d.flush_cpus(true);
     d.drain_some();
     if d.full.is_empty() && d.backlog.lock().is_empty() {
         d.pool.shrink_to(d.pool.min.load(Relaxed));
@@ -226,13 +270,13 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
         work
     );
     // SAFETY: `work` is the `work` field of a `CpuFlush` whose owner is
-    // alive: these items are queued only on `cpu_wq`, and `free` calls
+    // alive: these items are queued only on `cpu_wq`, and the teardown calls
     // `destroy_workqueue(cpu_wq)`, which waits for them, before the instance
-    // is dropped.
+    // is freed.
     let d = unsafe { &*(*f).owner.load(Relaxed) };
     let queued = d.bufs.with_local(|b| {
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
-        d.take_offline(b);
+        d.queue_partial(b);
         had
     });
     if queued {
@@ -246,7 +290,7 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
 ///
 /// Called by the hotplug core for a node added by `Deferred::create`.
 pub(crate) unsafe extern "C" fn cpu_dead(cpu: c_uint, node: *mut bindings::hlist_node) -> c_int {
-    // SAFETY: `node` is the `cpuhp_node` of a live `Deferred`: destroy
+    // SAFETY: `node` is the `cpuhp_node` of a live `Deferred`: its teardown
     // removes it before freeing.
     let d = unsafe {
         &*container_of!(
@@ -256,7 +300,9 @@ pub(crate) unsafe extern "C" fn cpu_dead(cpu: c_uint, node: *mut bindings::hlist
         )
     };
     // `cpu` is dead and we run under the hotplug lock.
-    d.take_offline(d.bufs.get(cpu));
-    d.kick_drain();
+    if let Some(b) = CpuId::from_u32(cpu).and_then(|cpu| d.bufs.get(cpu)) {
+        d.queue_partial(b);
+        d.kick_drain();
+    }
     0
 }

@@ -3,13 +3,13 @@
 //! One deferred-free instance: what it owns, how it is created and how it is
 //! torn down. The hot path is in `hot_path.rs`, the drain in `drain.rs`.
 //!
-//! Lifetime: `create` returns a pinned, leaked box to C; `destroy` turns off
+//! Lifetime: `create` returns a pinned box, which the C API leaks to its
+//! user until `zs_deferred_destroy()`; dropping it (`PinnedDrop`) turns off
 //! pushes, unhooks CPU hotplug, drains everything and frees it all.
 
 use crate::{
     batch::{Batch, BatchQueue, FullList},
     debugfs::DebugfsDir,
-    percpu::{for_each_possible_cpu, PerCpu},
     pool::PagePool,
 };
 use core::{
@@ -18,6 +18,8 @@ use core::{
 };
 use kernel::{
     bindings,
+    cpu::possible_cpus,
+    percpu::PerCpu,
     prelude::*,
     str::CString,
     sync::{
@@ -53,8 +55,15 @@ pub(crate) struct CpuBuf {
     pub(crate) nr: AtomicU32,
 }
 
-// SAFETY: All-zeroes is a valid `CpuBuf`: no page, no elements.
-unsafe impl Zeroable for CpuBuf {}
+impl CpuBuf {
+    /// No page, no elements.
+    fn new() -> Self {
+        Self {
+            batch: AtomicPtr::new(ptr::null_mut()),
+            nr: AtomicU32::new(0),
+        }
+    }
+}
 
 /// The work item that hands a CPU's partial buffer to the drain; it runs on
 /// that CPU so it never races with a push.
@@ -66,8 +75,16 @@ pub(crate) struct CpuFlush {
     pub(crate) owner: Atomic<*const Deferred>,
 }
 
-// SAFETY: Zeroes until `Deferred::init_cpu_flush` initialises every CPU's item.
-unsafe impl Zeroable for CpuFlush {}
+impl CpuFlush {
+    /// An item for `Deferred::init_cpu_flush` to initialise in place.
+    fn new() -> Self {
+        Self {
+            work: Opaque::uninit(),
+            owner: Atomic::new(ptr::null()),
+        }
+    }
+}
+
 // SAFETY: The work item is only used through the workqueue API, which
 // synchronises itself; `owner` is atomic.
 unsafe impl Sync for CpuFlush {}
@@ -77,8 +94,8 @@ unsafe impl Sync for CpuFlush {}
 /// # Invariants
 ///
 /// `wq` and `cpu_wq` are valid workqueues; `drain_work`, `idle_work` and
-/// every `cpu_flush` item are initialised; all stay valid until `destroy`.
-#[pin_data]
+/// every `cpu_flush` item are initialised; all stay valid until the instance is dropped.
+#[pin_data(PinnedDrop)]
 pub(crate) struct Deferred {
     /// Name of the workqueues, the debugfs directory and log messages.
     pub(crate) name: CString,
@@ -118,9 +135,12 @@ pub(crate) struct Deferred {
     pub(crate) batches_queued: Atomic<u64>,
     /// Pushes refused for want of a pool page.
     pub(crate) fallbacks: Atomic<u64>,
-    /// Unbound `WQ_MEM_RECLAIM` queue of `drain_work` and `idle_work`.
+    /// Unbound `WQ_MEM_RECLAIM` queue of `drain_work`: the drain frees
+    /// memory, so it has a rescuer to run it when no worker can be created.
     pub(crate) wq: *mut bindings::workqueue_struct,
-    /// Per-CPU `WQ_MEM_RECLAIM` queue of the `cpu_flush` items.
+    /// Per-CPU queue of the `cpu_flush` items and `idle_work`, without a
+    /// rescuer: neither is needed for reclaim to make progress (the
+    /// shrinker and `zs_deferred_reclaim()` drain without them).
     pub(crate) cpu_wq: *mut bindings::workqueue_struct,
     /// Runs the drain worker, `drain_work_fn`.
     #[pin]
@@ -133,6 +153,8 @@ pub(crate) struct Deferred {
     /// dead CPU's buffer.
     #[pin]
     pub(crate) cpuhp_node: Opaque<bindings::hlist_node>,
+    /// The CPU hotplug state `cpuhp_node` was added to; 0 until it is.
+    cpuhp_state: Atomic<i32>,
     /// The files under `/sys/kernel/debug/zs_deferred/<name>/`.
     pub(crate) debugfs: DebugfsDir,
     /// Reclaim's way to drain (`shrinker.rs`); null if none.
@@ -181,9 +203,12 @@ fn cpuhp_state() -> Result<i32> {
 
 /// Number of possible CPUs.
 fn nr_possible_cpus() -> usize {
-    let mut n = 0;
-    for_each_possible_cpu(|_| n += 1);
-    n
+    possible_cpus().count()
+}
+
+/// Number of online CPUs: a snapshot, which is all a pool size needs.
+fn nr_online_cpus() -> usize {
+    possible_cpus().filter(|cpu| cpu.is_online()).count()
 }
 
 /// Pool bounds for `capacity` outstanding elements of `cap` per page.
@@ -191,12 +216,14 @@ fn nr_possible_cpus() -> usize {
 /// `max` lets every element the backend can hold be pending at once (one
 /// batch page per `cap` elements, plus a page per CPU being filled), but
 /// never more than [`pool_ram_bound`]. `min`, allocated at create time, is
-/// an eighth of `max` but at least two pages per possible CPU (and never
-/// above `max`): it covers bursts while the worker grows the pool.
+/// an eighth of `max` but at least two pages per online CPU (and never
+/// above `max`): it covers bursts while the worker grows the pool. Online,
+/// not possible: a phone whose firmware declares more CPUs than it brings
+/// up should not pay for the absent ones; a CPU that comes online later
+/// gets its pages from the worker's growth like any burst.
 pub(crate) fn pool_bounds(capacity: usize, cap: u32) -> (usize, usize) {
-    let cpus = nr_possible_cpus();
-    let max = (capacity.div_ceil(cap as usize) + cpus).min(pool_ram_bound());
-    let min = (max / 8).max(2 * cpus).min(max);
+    let max = (capacity.div_ceil(cap as usize) + nr_possible_cpus()).min(pool_ram_bound());
+    let min = (max / 8).max(2 * nr_online_cpus()).min(max);
     (min, max)
 }
 
@@ -231,10 +258,7 @@ impl Deferred {
             name,
             bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM,
         )?;
-        let cpu_wq = match alloc_wq(
-            name,
-            bindings::wq_flags_WQ_PERCPU | bindings::wq_flags_WQ_MEM_RECLAIM,
-        ) {
+        let cpu_wq = match alloc_wq(name, bindings::wq_flags_WQ_PERCPU) {
             Ok(q) => q,
             Err(e) => {
                 // SAFETY: `wq` was just allocated and is unused.
@@ -250,8 +274,8 @@ impl Deferred {
             drain_priv,
             enabled: AtomicBool::new(true),
             idle_ms: Atomic::new(IDLE_MS_DEFAULT),
-            bufs: PerCpu::new()?,
-            cpu_flush: PerCpu::new()?,
+            bufs: PerCpu::new(GFP_KERNEL, |_| CpuBuf::new())?,
+            cpu_flush: PerCpu::new(GFP_KERNEL, |_| CpuFlush::new())?,
             full: FullList::new(),
             pool <- PagePool::new(pool_min, pool_max),
             backlog <- kernel::new_mutex!(BatchQueue::new()),
@@ -296,6 +320,7 @@ impl Deferred {
                 }
             }),
             cpuhp_node: Opaque::uninit(),
+            cpuhp_state: Atomic::new(0),
             debugfs: DebugfsDir::empty(),
             shrinker: Atomic::new(ptr::null_mut()),
         }? Error);
@@ -314,11 +339,10 @@ impl Deferred {
         let added = d.pool.grow(pool_min, bindings::GFP_KERNEL);
         if added < pool_min {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
-            Self::free(d);
             return Err(ENOMEM);
         }
         // SAFETY: `cpuhp_node` lives as long as the instance; it is removed
-        // in `destroy` before the instance is freed.
+        // in `drop` before the instance is freed.
         let ret = unsafe {
             bindings::cpuhp_state_add_instance_nocalls(
                 state as bindings::cpuhp_state,
@@ -326,9 +350,9 @@ impl Deferred {
             )
         };
         if ret < 0 {
-            Self::free(d);
             return Err(Error::from_errno(ret));
         }
+        d.cpuhp_state.store(state, Relaxed);
         d.debugfs.create(&d);
         d.register_shrinker();
         Ok(d)
@@ -336,8 +360,7 @@ impl Deferred {
 
     /// Points every CPU's flush work at this instance.
     fn init_cpu_flush(&self) {
-        for_each_possible_cpu(|cpu| {
-            let f = self.cpu_flush.get(cpu);
+        for (_, f) in self.cpu_flush.iter() {
             f.owner.store(self, Release);
             // SAFETY: `f` is `cpu`'s item; no one can queue it before
             // `create` returns.
@@ -350,54 +373,7 @@ impl Deferred {
                     kernel::static_lock_class!().as_ptr(),
                 );
             }
-        });
-    }
-
-    /// Tears an instance down; see `zs_deferred_destroy()`.
-    pub(crate) fn destroy(d: Pin<KBox<Self>>) {
-        d.enabled
-            .store(false, core::sync::atomic::Ordering::Release);
-        d.debugfs.remove();
-        d.unregister_shrinker();
-        let state = CPUHP_STATE.load(Acquire);
-        // SAFETY: The node was added in `create` with this state.
-        unsafe {
-            bindings::cpuhp_state_remove_instance_nocalls(
-                state as bindings::cpuhp_state,
-                d.cpuhp_node.get(),
-            )
-        };
-        // SAFETY: The delayed work was initialised in `create`.
-        unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
-        d.flush();
-        // SAFETY: `drain_work` was initialised in `create`.
-        unsafe { bindings::cancel_work_sync(d.drain_work.get()) };
-        Self::free(d);
-    }
-
-    /// Frees what `create` allocated. Everything pushed must be drained.
-    fn free(d: Pin<KBox<Self>>) {
-        // SAFETY: Both queues are valid (type invariant); destroying them
-        // waits for any work still running on them.
-        unsafe {
-            bindings::destroy_workqueue(d.wq);
-            bindings::destroy_workqueue(d.cpu_wq);
         }
-        for_each_possible_cpu(|cpu| {
-            // No push can run any more and every work item is gone, so no
-            // CPU uses its buffer; a non-empty one was queued by the flush.
-            let batch = d
-                .bufs
-                .get(cpu)
-                .batch
-                .swap(ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
-            if !batch.is_null() {
-                // SAFETY: The empty page belongs to the pool.
-                unsafe { d.pool.put(batch) };
-            }
-        });
-        d.pool.shrink_to(0);
-        drop(d);
     }
 
     /// Calls the user's drain for one batch and recycles the page.
@@ -439,5 +415,54 @@ fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> 
         Err(ENOMEM)
     } else {
         Ok(wq)
+    }
+}
+
+/// Teardown, whatever the path: `zs_deferred_destroy()`, a failed `create`
+/// (after its allocations succeeded) or a test instance going out of scope.
+/// Nothing can reach the instance once this returns: pushes are off, the
+/// debugfs files, the shrinker and the hotplug node are gone, every work
+/// item is cancelled or finished and both workqueues are destroyed; what
+/// was pushed has been drained and every page is back with the allocator.
+#[pinned_drop]
+impl PinnedDrop for Deferred {
+    fn drop(self: Pin<&mut Self>) {
+        let d: &Self = &self;
+        d.enabled
+            .store(false, core::sync::atomic::Ordering::Release);
+        d.debugfs.remove();
+        d.unregister_shrinker();
+        let state = d.cpuhp_state.load(Relaxed);
+        if state > 0 {
+            // SAFETY: The node was added in `create` with this state.
+            unsafe {
+                bindings::cpuhp_state_remove_instance_nocalls(
+                    state as bindings::cpuhp_state,
+                    d.cpuhp_node.get(),
+                )
+            };
+        }
+        // SAFETY: The delayed work was initialised in `create`.
+        unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
+        d.flush();
+        // SAFETY: `drain_work` was initialised in `create`; destroying the
+        // queues waits for any work still running on them.
+        unsafe {
+            bindings::cancel_work_sync(d.drain_work.get());
+            bindings::destroy_workqueue(d.wq);
+            bindings::destroy_workqueue(d.cpu_wq);
+        }
+        for (_, b) in d.bufs.iter() {
+            // No push can run any more and every work item is gone, so no
+            // CPU uses its buffer; a non-empty one was queued by the flush.
+            let batch = b
+                .batch
+                .swap(ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
+            if !batch.is_null() {
+                // SAFETY: The empty page belongs to the pool.
+                unsafe { d.pool.put(batch) };
+            }
+        }
+        d.pool.shrink_to(0);
     }
 }

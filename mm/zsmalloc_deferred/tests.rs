@@ -10,14 +10,14 @@ use crate::{
     batch::Batch,
     debugfs::{read, write, Attr},
     instance::{Deferred, IDLE_MS_MAX},
-    percpu::{cpu_online, for_each_possible_cpu},
 };
-use core::{mem::ManuallyDrop, ops::Deref};
+use core::ops::Deref;
 use kernel::{
     bindings, container_of,
-    cpu::nr_cpu_ids,
+    cpu::{nr_cpu_ids, possible_cpus},
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
+    types::Opaque,
 };
 
 /// What a test instance's drain saw.
@@ -156,13 +156,11 @@ fn instance(name: &CStr, r: &Recorder, capacity: usize) -> Result<TestInstance> 
         ptr_of(r).cast_mut().cast(),
         capacity,
     )?;
-    Ok(TestInstance(ManuallyDrop::new(d)))
+    Ok(TestInstance(d))
 }
 
-/// A test instance that is destroyed, not merely freed, when it goes out of
-/// scope: an early return with `?` must not free it while CPU hotplug and
-/// its workqueues still point into it.
-struct TestInstance(ManuallyDrop<Pin<KBox<Deferred>>>);
+/// A test instance; dropping it tears it down like `zs_deferred_destroy()`.
+struct TestInstance(Pin<KBox<Deferred>>);
 
 impl Deref for TestInstance {
     type Target = Deferred;
@@ -172,18 +170,12 @@ impl Deref for TestInstance {
     }
 }
 
-impl Drop for TestInstance {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` is taken once, here, and never used again.
-        Deferred::destroy(unsafe { ManuallyDrop::take(&mut self.0) });
-    }
-}
-
 /// A work item that runs a closure on one CPU (in its bound kworker).
 #[repr(C)]
 struct OnCpu<'a> {
-    /// Queued on `cpu` through `system_percpu_wq`.
-    work: bindings::work_struct,
+    /// Queued on `cpu` through `system_percpu_wq`. `Opaque`, so that only
+    /// shared references are needed once other CPUs may be running it.
+    work: Opaque<bindings::work_struct>,
     /// The closure to run.
     f: &'a (dyn Fn(u32) + Sync),
     /// CPU to run on, also passed to `f`.
@@ -197,7 +189,13 @@ struct OnCpu<'a> {
 /// `work` is the `work` field of a live `OnCpu`.
 unsafe extern "C" fn on_cpu_fn(work: *mut bindings::work_struct) {
     // SAFETY: `work` is the first field of an `OnCpu` kept alive until flushed.
-    let o = unsafe { &*container_of!(work, OnCpu<'_>, work) };
+    let o = unsafe {
+        &*container_of!(
+            work.cast::<Opaque<bindings::work_struct>>(),
+            OnCpu<'_>,
+            work
+        )
+    };
     (o.f)(o.cpu);
 }
 
@@ -212,18 +210,19 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
     let mut failed = None;
     // SAFETY: Held across queueing and flushing; may sleep.
     unsafe { bindings::cpus_read_lock() };
-    for_each_possible_cpu(|cpu| {
-        if failed.is_some() || !cpu_online(cpu) {
-            return;
+    for id in possible_cpus() {
+        if !id.is_online() {
+            continue;
         }
-        // SAFETY: All-zeroes is a valid not-yet-initialised work_struct.
-        let work = unsafe { core::mem::zeroed() };
+        let cpu = id.as_u32();
+        let work = Opaque::uninit();
         let queued =
             KBox::new(OnCpu { work, f, cpu }, GFP_KERNEL).and_then(|b| items.push(b, GFP_KERNEL));
         if queued.is_err() {
             failed = Some(cpu);
+            break;
         }
-    });
+    }
     if let Some(cpu) = failed {
         // SAFETY: Taken above; nothing was queued.
         unsafe { bindings::cpus_read_unlock() };
@@ -231,22 +230,22 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
         return Err(ENOMEM);
     }
     let cpus = items.len() as u32;
-    for o in items.iter_mut() {
+    for o in items.iter() {
         // SAFETY: The item is boxed (stable) and outlives its execution.
         unsafe {
             bindings::init_work_with_key(
-                &raw mut o.work,
+                o.work.get(),
                 Some(on_cpu_fn),
                 false,
                 c"zs_deferred_test".as_char_ptr(),
                 kernel::static_lock_class!().as_ptr(),
             );
-            bindings::queue_work_on(o.cpu as i32, bindings::system_percpu_wq, &raw mut o.work);
+            bindings::queue_work_on(o.cpu as i32, bindings::system_percpu_wq, o.work.get());
         }
     }
-    for o in items.iter_mut() {
+    for o in items.iter() {
         // SAFETY: Initialised and queued above.
-        unsafe { bindings::flush_work(&raw mut o.work) };
+        unsafe { bindings::flush_work(o.work.get()) };
     }
     // SAFETY: Taken above.
     unsafe { bindings::cpus_read_unlock() };
@@ -399,8 +398,8 @@ mod cases {
         Ok(())
     }
 
-    /// `destroy` drains whatever is still buffered. The idle flush is
-    /// pushed out to its maximum so that it cannot be what drains.
+    /// Dropping an instance drains whatever is still buffered. The idle
+    /// flush is pushed out to its maximum so that it cannot be what drains.
     #[test]
     fn destroy_drains_pending() -> Result {
         let r = Recorder::new(4, 64)?;
