@@ -458,3 +458,36 @@ check_switch_off_frees_pool() {
 		[ $ri = 0 ] && [ "$p1" -gt "$p0" ] && rc=0
 	return $rc
 }
+
+# The pool's minimum is sized on online CPUs: a 4 MiB device created while
+# cpu1 is offline needs 2 pages for its elements plus one per possible CPU
+# (pool_max 4 on two possible CPUs), and keeps two per online CPU (pool_min
+# 2, where possible CPUs would give 4).
+check_pool_min_online() {
+	cpus_online || { echo "needs two online CPUs"; return 1; }
+	c=/sys/devices/system/cpu/cpu1/online
+	echo 0 >$c || return 1
+	id=$(cat /sys/class/zram-control/hot_add) && echo 4M >/sys/block/zram$id/disksize &&
+		mn=$(num "$ZD/zram$id/pool_min") && mx=$(num "$ZD/zram$id/pool_max") || mn=
+	[ -n "${id:-}" ] && echo "$id" >/sys/class/zram-control/hot_remove
+	echo 1 >$c || return 1
+	echo "4 MiB device made with one CPU online: pool_min $mn, pool_max $mx"
+	[ "$mn" = 2 ] && [ "$mx" = 4 ]
+}
+
+# The zram.deferred_free parameter (boot or /sys/module) is the switch of
+# devices created after it is set: N gives a device that frees in the
+# notification, Y one that defers.
+check_default_param() {
+	p=/sys/module/zram/parameters/deferred_free
+	[ -w $p ] || { echo "no $p"; return 1; }
+	v0=$(cat $p)
+	echo N >$p || return 1
+	a_id=$(cat /sys/class/zram-control/hot_add) && a=$(cat /sys/block/zram$a_id/deferred_free)
+	echo Y >$p || return 1
+	b_id=$(cat /sys/class/zram-control/hot_add) && b=$(cat /sys/block/zram$b_id/deferred_free)
+	for id in ${a_id:-} ${b_id:-}; do echo "$id" >/sys/class/zram-control/hot_remove; done
+	echo "$v0" >$p
+	echo "parameter $v0 at boot; device made with N: deferred_free ${a:-?}, with Y: ${b:-?}"
+	[ "$v0" = Y ] && [ "${a:-}" = 0 ] && [ "${b:-}" = 1 ]
+}

@@ -12,10 +12,26 @@
  * index pushed twice is freed once.
  */
 #include <linux/blkdev.h>
+#include <linux/moduleparam.h>
 #include <linux/vmalloc.h>
 #include <linux/zsmalloc.h>
 
 #include "zram_deferred.h"
+
+/*
+ * deferred_free of devices created from now on: zram.deferred_free= at
+ * boot, /sys/module/zram/parameters/deferred_free at run time.
+ */
+static bool deferred_free_default =
+	IS_ENABLED(CONFIG_ZSMALLOC_DEFERRED_FREE_DEFAULT_ON);
+module_param_named(deferred_free, deferred_free_default, bool, 0644);
+MODULE_PARM_DESC(deferred_free,
+		 "Free swap slots of new devices from a background worker");
+
+bool zram_deferred_default(void)
+{
+	return READ_ONCE(deferred_free_default);
+}
 
 /*
  * Returns how many slots were no longer pending: rewritten (or read back)

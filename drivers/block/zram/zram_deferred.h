@@ -18,6 +18,8 @@
 void zram_deferred_init(struct zram *zram, unsigned long num_pages);
 void zram_deferred_fini(struct zram *zram);
 int zram_deferred_set(struct zram *zram, bool on);
+/* The initial deferred_free of a new device (zram.deferred_free=). */
+bool zram_deferred_default(void);
 
 /*
  * The hot path, inline: no lock and no atomic read-modify-write. A plain
@@ -73,6 +75,11 @@ static inline bool zram_deferred_notify(struct zram *zram,
 static inline int zram_deferred_set(struct zram *zram, bool on)
 {
 	return on ? -EOPNOTSUPP : 0;
+}
+
+static inline bool zram_deferred_default(void)
+{
+	return false;
 }
 
 static inline bool zram_deferred_reclaim(struct zram *zram)
