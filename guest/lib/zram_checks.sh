@@ -22,6 +22,12 @@ num() {
 
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
 
+# cpu1's online switch, for the checks that take it down.
+CPU1=/sys/devices/system/cpu/cpu1/online
+# zram_new: a new zram device, its id on stdout. zram_del ID: remove it.
+zram_new() { cat /sys/class/zram-control/hot_add; }
+zram_del() { echo "$1" >/sys/class/zram-control/hot_remove; }
+
 # idle_off DIR: push the idle flush of instance DIR out to its maximum and
 # empty the instance. The write re-arms an idle flush armed with the old
 # delay, so it cannot drain what the caller pushes next.
@@ -115,7 +121,7 @@ check_toggle_under_load() {
 
 # Offline and online cpu1 repeatedly while a workload frees.
 check_cpu_hotplug() {
-	c=/sys/devices/system/cpu/cpu1/online
+	c=$CPU1
 	[ -w $c ] || { echo "cpu1 cannot go offline"; return 1; }
 	reuse_integrity -s 32 -r 8 >/tmp/hp.out 2>&1 &
 	pid=$!
@@ -161,21 +167,21 @@ check_reset_pending() {
 
 check_remove_pending() {
 	o0=$(orphan_pages) || return 1
-	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	id=$(zram_new) || return 1
 	swapoff /dev/zram0
 	echo 1G >/sys/block/zram$id/disksize && mkswap /dev/zram$id >/dev/null &&
 		swapon /dev/zram$id || return 1
 	pending_frees_on zram$id || return 1
 	swapoff /dev/zram$id || return 1
-	echo "$id" >/sys/class/zram-control/hot_remove || return 1
+	zram_del "$id" || return 1
 	[ ! -e /sys/block/zram$id ] || { echo "zram$id still there"; return 1; }
 	[ ! -d "$ZD/zram$id" ] || { echo "debugfs dir survived hot_remove"; return 1; }
 	o1=$(orphan_pages) || return 1
 	echo "batch pages without an instance: $o0 before, $o1 after hot_remove"
-	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	id=$(zram_new) || return 1
 	echo 1G >/sys/block/zram$id/disksize || return 1
 	check_fresh_device zram$id || return 1
-	echo "$id" >/sys/class/zram-control/hot_remove || return 1
+	zram_del "$id" || return 1
 	swapon /dev/zram0 || return 1
 	[ "$o0" = 0 ] && [ "$o1" = 0 ]
 }
@@ -185,7 +191,7 @@ check_remove_pending() {
 # armed). Sets DEV, B (its sysfs directory) and M0 (its mm_stat fields 1-3
 # once empty but for the swap header).
 scratch_on() {
-	SCRATCH_ID=$(cat /sys/class/zram-control/hot_add) || return 1
+	SCRATCH_ID=$(zram_new) || return 1
 	DEV=zram$SCRATCH_ID
 	B=/sys/block/$DEV
 	swapoff /dev/zram0 || return 1
@@ -203,7 +209,7 @@ scratch_on() {
 # scratch_off: remove the scratch device, zram0 is the swap again.
 scratch_off() {
 	swapoff /dev/$DEV 2>/dev/null
-	echo "$SCRATCH_ID" >/sys/class/zram-control/hot_remove
+	zram_del "$SCRATCH_ID"
 	swapon /dev/zram0
 }
 
@@ -236,7 +242,7 @@ check_reuse_while_pending() {
 # drained exactly once (drained ends equal to pushed, not above) and the
 # device holds what it held before.
 check_hotplug_drains_dead_cpu() {
-	c=/sys/devices/system/cpu/cpu1/online
+	c=$CPU1
 	[ -w $c ] || { echo "cpu1 cannot go offline"; return 1; }
 	idle_off "$ZD/zram0" || return 1
 	before=$(mm3 zram0) || return 1
@@ -465,11 +471,11 @@ check_switch_off_frees_pool() {
 # 2, where possible CPUs would give 4).
 check_pool_min_online() {
 	cpus_online || { echo "needs two online CPUs"; return 1; }
-	c=/sys/devices/system/cpu/cpu1/online
+	c=$CPU1
 	echo 0 >$c || return 1
-	id=$(cat /sys/class/zram-control/hot_add) && echo 4M >/sys/block/zram$id/disksize &&
+	id=$(zram_new) && echo 4M >/sys/block/zram$id/disksize &&
 		mn=$(num "$ZD/zram$id/pool_min") && mx=$(num "$ZD/zram$id/pool_max") || mn=
-	[ -n "${id:-}" ] && echo "$id" >/sys/class/zram-control/hot_remove
+	[ -n "${id:-}" ] && zram_del "$id"
 	echo 1 >$c || return 1
 	echo "4 MiB device made with one CPU online: pool_min $mn, pool_max $mx"
 	[ "$mn" = 2 ] && [ "$mx" = 4 ]
@@ -483,10 +489,10 @@ check_default_param() {
 	[ -w $p ] || { echo "no $p"; return 1; }
 	v0=$(cat $p)
 	echo N >$p || return 1
-	a_id=$(cat /sys/class/zram-control/hot_add) && a=$(cat /sys/block/zram$a_id/deferred_free)
+	a_id=$(zram_new) && a=$(cat /sys/block/zram$a_id/deferred_free)
 	echo Y >$p || return 1
-	b_id=$(cat /sys/class/zram-control/hot_add) && b=$(cat /sys/block/zram$b_id/deferred_free)
-	for id in ${a_id:-} ${b_id:-}; do echo "$id" >/sys/class/zram-control/hot_remove; done
+	b_id=$(zram_new) && b=$(cat /sys/block/zram$b_id/deferred_free)
+	for id in ${a_id:-} ${b_id:-}; do zram_del "$id"; done
 	echo "$v0" >$p
 	echo "parameter $v0 at boot; device made with N: deferred_free ${a:-?}, with Y: ${b:-?}"
 	[ "$v0" = Y ] && [ "${a:-}" = 0 ] && [ "${b:-}" = 1 ]
