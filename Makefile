@@ -9,7 +9,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all help setup assemble build build-base kernel initramfs quick check bench lint rustdoc series series-check check-64k check-off stress mutants htmldocs shell clean distclean
+.PHONY: all help setup assemble build build-base kernel initramfs quick check check-modules bench lint rustdoc series series-check check-64k check-off stress mutants htmldocs shell clean distclean
 
 all: check
 
@@ -37,9 +37,12 @@ initramfs: kernel ## the guest's initramfs for the patched kernel
 
 # The edit-build-test loop: the 'check' boot alone.
 quick: assemble ## patched kernel, one boot: KUnit, kselftests, zram/zswap checks (no lint, no debug kernel)
-	@CHECK_NAME=quick CHECK_LINT=0 CHECK_STRESS=0 $(S)/check.sh
+	@CHECK_NAME=quick CHECK_LINT=0 CHECK_STRESS=0 CHECK_MODULES=0 $(S)/check.sh
 
-check: assemble ## quick + make lint + a KASAN/lockdep kernel (clang) and a 2-minute stress run (~21 min cold)
+check-modules: assemble ## the modular kernel alone: zsmalloc, core, zram loaded, checked, unloaded
+	@CHECK_NAME=modules CHECK_MAIN=0 CHECK_LINT=0 CHECK_STRESS=0 CHECK_MODULES=1 $(S)/check.sh
+
+check: assemble ## quick + the modular kernel + make lint + a KASAN/lockdep kernel and a 2-minute stress run
 	@$(S)/check.sh
 
 bench: assemble ## base and patched kernels, alternating boots: the RFC's tables (~35 min; QUICK=1 short)

@@ -8,12 +8,7 @@ set -euo pipefail
 
 variant=$1
 shift
-case $variant in
-base) src=$SRC_BASE ;;
-bisect-*) src=$BUILD/linux-bisect ;;
-mutant) src=$BUILD/linux-mutant ;;
-*) src=$SRC_PATCHED ;;
-esac
+src=$(SRC_OF "$variant")
 obj=$(OBJ_DIR "$variant")
 use_toolchain "$variant"
 "$TOP/scripts/configure.sh" "$variant"

@@ -3,7 +3,9 @@
 #
 # check.sh: build the patched kernel and its debug variant, boot the first
 # with the 'check' plan (KUnit at boot, then the kselftests and the zram and
-# zswap checks), run 'make lint', boot the debug kernel for a short stress
+# zswap checks), build and boot the modular kernel with the 'modules' plan
+# (zsmalloc, the core and zram loaded, used and unloaded), run 'make lint',
+# boot the debug kernel for a short stress
 # run (KUnit again, under KASAN, lockdep and kmemleak), and summarize: per
 # boot, the project's own results apart from the kernel's in-tree suites
 # (scripts/summarize.py). The last line is always 'N passed, N failed'.
@@ -15,6 +17,7 @@ set -uo pipefail
 if [ "$ARCH" != x86_64 ]; then
 	CHECK_LINT=${CHECK_LINT:-0}
 	CHECK_STRESS=${CHECK_STRESS:-0}
+	CHECK_MODULES=${CHECK_MODULES:-0}
 fi
 # CHECK_VARIANT=patched-64k (arm64) runs the same boot on 64 KiB pages.
 # CHECK_NAME names the log directory and summary ('quick' for make quick).
@@ -23,22 +26,38 @@ name=${CHECK_NAME:-check}
 logdir=$OUT/$name-$ARCH${CHECK_VARIANT:+-$variant}
 summary=$OUT/$name-summary.txt
 stressdir=$OUT/check-stress-$ARCH
-rm -rf "$logdir" "$stressdir"
+moddir=$OUT/check-modules-$ARCH
+rm -rf "$logdir" "$stressdir" "$moddir"
 mkdir -p "$logdir" "$stressdir"
 finish() {	# $1: message of a failure before any test could run
 	echo "ERROR: $1" >&2
 	echo "0 passed, 1 failed"
 	exit 1
 }
-"$TOP/scripts/build.sh" "$variant" || finish "kernel build failed"
-"$TOP/scripts/initramfs.sh" "$variant" >/dev/null || finish "initramfs build failed"
 extra=0
-"$TOP/scripts/boot.sh" "$variant" check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
-	{ echo "ERROR: the test boot failed (see above)" >&2; extra=$((extra + 1)); }
+dirs=
+if [ "${CHECK_MAIN:-1}" = 1 ]; then
+	"$TOP/scripts/build.sh" "$variant" || finish "kernel build failed"
+	"$TOP/scripts/initramfs.sh" "$variant" >/dev/null || finish "initramfs build failed"
+	"$TOP/scripts/boot.sh" "$variant" check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
+		{ echo "ERROR: the test boot failed (see above)" >&2; extra=$((extra + 1)); }
+	dirs=$logdir
+fi
+# CHECK_MODULES=0 skips the modular kernel; CHECK_MAIN=0 skips the check
+# boot (make check-modules).
+if [ "${CHECK_MODULES:-1}" = 1 ]; then
+	if "$TOP/scripts/build.sh" modules && "$TOP/scripts/initramfs.sh" modules >/dev/null; then
+		"$TOP/scripts/boot.sh" modules modules "$moddir" 900 ||
+			{ echo "ERROR: the modules boot failed (see above)" >&2; extra=$((extra + 1)); }
+	else
+		echo "ERROR: building the modular kernel failed" >&2
+		extra=$((extra + 1))
+	fi
+	dirs="$dirs $moddir"
+fi
 if [ "${CHECK_LINT:-1}" = 1 ]; then
 	"$TOP/scripts/lint.sh" || { echo "ERROR: make lint failed" >&2; extra=$((extra + 1)); }
 fi
-dirs=$logdir
 if [ "${CHECK_STRESS:-120}" != 0 ]; then
 	"$TOP/scripts/stress.sh" "${CHECK_STRESS:-120}" "$stressdir" ||
 		{ echo "ERROR: the stress run failed (see above)" >&2; extra=$((extra + 1)); }

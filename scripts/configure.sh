@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # configure.sh VARIANT: tinyconfig + the fragments in configs/ for VARIANT,
-# merged with the kernel's merge_config.sh, then checked: every CONFIG_*=y a
-# fragment asks for must be set in the result (RUST silently drops out when
-# a tool is missing, so this is where a broken toolchain shows up).
+# merged with the kernel's merge_config.sh, then checked: every CONFIG_*=y
+# or =m the fragments ask for must be set in the result (RUST silently
+# drops out when a tool is missing, so this is where a broken toolchain
+# shows up).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -16,16 +17,21 @@ patched-64k)
 	[ "$ARCH" = arm64 ] || die "configure.sh: patched-64k is an arm64 variant"
 	src=$SRC_PATCHED; frags="guest deferred" ;;
 debug) src=$SRC_PATCHED; frags="guest deferred debug" ;;
+# zsmalloc, the core and zram as modules (configs/modules.config).
+modules) src=$SRC_PATCHED; frags="guest deferred" ;;
 off) src=$SRC_PATCHED; frags="guest" ;;
 bisect-on) src=$BUILD/linux-bisect; frags="guest deferred" ;;
 bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
 # The patched kernel with one injected bug (scripts/mutants.sh).
 mutant) src=$BUILD/linux-mutant; frags="guest deferred" ;;
+mutant-modules) src=$BUILD/linux-mutant; frags="guest deferred" ;;
 *) die "configure.sh: unknown variant '$variant'" ;;
 esac
 frags="$frags $ARCH"
 # 64 KiB pages go last: they replace the architecture's 4 KiB default.
 [ "$variant" = patched-64k ] && frags="$frags pages64k"
+# So do the modules: they turn options of the guest fragment from y to m.
+case $variant in *modules) frags="$frags modules" ;; esac
 obj=$(OBJ_DIR "$variant")
 use_toolchain "$variant"
 mkdir -p "$obj"
@@ -49,11 +55,15 @@ mk tinyconfig >/dev/null
 	{ cat "$obj/merge.log" >&2; die "merge_config.sh failed"; }
 mk olddefconfig >/dev/null
 
+# What the fragments ask for, the last one's word on an option winning:
+# every =y and =m must be in the result.
 missing=""
-for f in $files; do
-	for opt in $(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/\1/p' "$f"); do
-		grep -qx "$opt=y" "$obj/.config" || missing="$missing $opt($(basename "$f"))"
-	done
+for want in $(awk '
+	/^CONFIG_[A-Z0-9_]*=/ { split($0, kv, "="); v[kv[1]] = $0; src[kv[1]] = FILENAME }
+	/^# CONFIG_[A-Z0-9_]* is not set$/ { delete v[$2] }
+	END { for (o in v) if (v[o] ~ /=[ym]$/) { n = split(src[o], p, "/"); print v[o] "(" p[n] ")" } }
+	' $files); do
+	grep -qx "${want%(*}" "$obj/.config" || missing="$missing $want"
 done
 [ -z "$missing" ] || die "config options requested but not set in $obj/.config:$missing
 (a dependency is missing; for RUST check 'make setup' and $obj/rustavailable.log)"

@@ -10,7 +10,16 @@ BUILD=${BUILD:-$TOP/build}
 OUT=${OUT:-$TOP/out}
 SRC_PATCHED=$BUILD/linux		# base + series, a git repository
 SRC_BASE=$BUILD/linux-base		# worktree of the same repository at 'base'
-OBJ_DIR() { echo "$BUILD/obj-$ARCH-$1"; }	# $1: base | patched | debug
+OBJ_DIR() { echo "$BUILD/obj-$ARCH-$1"; }	# $1: base | patched | debug | ...
+# The source tree of a variant (scripts/configure.sh lists them).
+SRC_OF() {
+	case $1 in
+	base) echo "$SRC_BASE" ;;
+	bisect-*) echo "$BUILD/linux-bisect" ;;
+	mutant*) echo "$BUILD/linux-mutant" ;;
+	*) echo "$SRC_PATCHED" ;;
+	esac
+}
 # The debug kernel is built with LLVM: KASAN and Rust together need clang
 # (init/Kconfig: RUST depends on !KASAN || CC_IS_CLANG). bookworm's clang-19
 # is the one LLVM >= 17.0.1 (7.3's minimum) it has; bindgen then uses the
@@ -30,6 +39,9 @@ x86_64) KARCH=x86; CROSS=; KIMAGE=arch/x86/boot/bzImage ;;
 arm64) KARCH=arm64; CROSS=aarch64-linux-gnu-; KIMAGE=arch/arm64/boot/Image ;;
 *) echo "unsupported ARCH=$ARCH" >&2; exit 1 ;;
 esac
+# The series' Rust crate roots among the file names on stdin: a file directly
+# under mm/, or a directory's *_main.rs (the others are its modules).
+crate_roots() { grep -E '^mm/([a-z_]+|[a-z_]+/[a-z_]+_main)\.rs$' || true; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "ERROR: $*" >&2; exit 1; }
 # Kernel reports that fail a boot: panics, BUG/WARNING (lockdep, atomic

@@ -4,10 +4,12 @@
 # initramfs.sh: build the project's kselftests statically from the assembled
 # tree and pack them with busybox-static and guest/ into an uncompressed cpio
 # (the kernel's usr/gen_init_cpio), so test changes never need a kernel rebuild.
+# A kernel built with modules gets them under /lib/modules (stripped).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-obj=$(OBJ_DIR "${1:-patched}")
+variant=${1:-patched}
+obj=$(OBJ_DIR "$variant")
 st=$BUILD/selftests-$ARCH
 img=$BUILD/initramfs-$ARCH.cpio
 busybox=${BUSYBOX:-/bin/busybox}
@@ -23,6 +25,17 @@ for t in munmap_swap_latency; do
 		>"$st/build.log" 2>&1 || { cat "$st/build.log" >&2; die "building selftest $t failed"; }
 done
 
+modroot=$BUILD/modroot-$ARCH
+rm -rf "$modroot"
+if grep -qx 'CONFIG_MODULES=y' "$obj/.config"; then
+	use_toolchain "$variant"
+	# No depmod on the host is fine: the guest's busybox builds the index.
+	make -s -C "$(SRC_OF "$variant")" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" \
+		INSTALL_MOD_PATH="$modroot" INSTALL_MOD_STRIP=1 modules_install \
+		>"$obj/modules_install.log" 2>&1 ||
+		{ cat "$obj/modules_install.log" >&2; die "modules_install failed"; }
+fi
+
 gen=$obj/usr/gen_init_cpio
 [ -x "$gen" ] || die "$gen missing: build the kernel first"
 list=$BUILD/initramfs-$ARCH.list
@@ -36,7 +49,8 @@ list=$BUILD/initramfs-$ARCH.list
 	echo "file /bin/busybox $busybox 0755 0 0"
 	for a in sh ash mount umount cat echo ls mkdir sleep grep sed awk mkswap swapon \
 		swapoff reboot poweroff date head tail tr wc cut dd sync seq expr test \
-		printf kill timeout nproc env uname dmesg true false rm cp ln touch taskset; do
+		printf kill timeout nproc env uname dmesg true false rm cp ln touch taskset \
+		modprobe rmmod lsmod depmod; do
 		echo "slink /bin/$a /bin/busybox 0777 0 0"
 	done
 	echo "file /init $TOP/guest/init 0755 0 0"
@@ -46,6 +60,14 @@ list=$BUILD/initramfs-$ARCH.list
 	for f in "$TOP"/guest/lib/*.sh; do
 		[ -f "$f" ] && echo "file /plans/$(basename "$f") $f 0644 0 0"
 	done
+	if [ -d "$modroot/lib/modules" ]; then
+		echo "dir /lib 0755 0 0"
+		echo "dir /lib/modules 0755 0 0"
+		(cd "$modroot" && find lib/modules -mindepth 1 -type d | sort) |
+			while read -r d; do echo "dir /$d 0755 0 0"; done
+		(cd "$modroot" && find lib/modules -type f | sort) |
+			while read -r f; do echo "file /$f $modroot/$f 0644 0 0"; done
+	fi
 	for b in "$st"/*; do
 		[ -x "$b" ] && [ -f "$b" ] && echo "file /tests/$(basename "$b") $b 0755 0 0"
 	done

@@ -44,7 +44,7 @@ echo "rustfmt: $(echo "$rs" | wc -w) files checked"
 
 obj=$(OBJ_DIR patched)
 if [ -f "$obj/vmlinux" ]; then
-	objs=$(echo "$rs" | grep -E '^mm/[a-z_]+\.rs$' | sed 's/\.rs$/.o/')
+	objs=$(echo "$rs" | crate_roots | sed 's/\.rs$/.o/')
 	# The kernel crate too, when the series adds to it (rust/kernel/).
 	echo "$rs" | grep -q '^rust/kernel/' && objs="rust/kernel.o $objs"
 	# Forget the objects so kbuild compiles them again through clippy.

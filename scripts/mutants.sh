@@ -7,7 +7,9 @@
 # tree, build that kernel, boot it with KUnit and the check cases that
 # should catch the bug, and record which test killed it. A control run
 # with no mutation must pass the same cases first. Prints a table (also in
-# $OUT/mutants-$ARCH/table.md) and fails if any mutant survives.
+# $OUT/mutants-$ARCH/table.md) and fails if any mutant survives. A mutant
+# whose cases are '@modules' is booted as the modular kernel with the
+# 'modules' plan (load, zram checks, unload, load again) instead.
 # MUTANTS=name,name runs only the named mutants (results/ is then left as it
 # is: the committed table is always a full run).
 set -uo pipefail
@@ -80,15 +82,17 @@ run_one() {
 		git -C "$src" apply "$TOP/mutants/$patch" 2>"$out/$name.apply" || {
 			echo "stale|$patch does not apply (see $out/$name.apply)|0"; return; }
 	fi
-	if ! "$TOP/scripts/build.sh" mutant >"$out/$name.build" 2>&1; then
+	local variant=mutant plan=mutant args="zsd.args=cases=$cases"
+	[ "$cases" = @modules ] && variant=mutant-modules plan=modules args=
+	if ! "$TOP/scripts/build.sh" $variant >"$out/$name.build" 2>&1; then
 		# A mutant that does not compile proves nothing.
 		echo "error|build failed (see $out/$name.build)|$(($(date +%s) - start))"
 		return
 	fi
-	"$TOP/scripts/initramfs.sh" mutant >/dev/null 2>"$out/$name.initramfs" || {
+	"$TOP/scripts/initramfs.sh" $variant >/dev/null 2>"$out/$name.initramfs" || {
 		echo "error|initramfs failed|0"; return; }
-	"$TOP/scripts/boot.sh" mutant mutant "$out/$name" "${MUTANT_TIMEOUT:-900}" \
-		"zsd.args=cases=$cases" >"$out/$name.boot" 2>&1
+	"$TOP/scripts/boot.sh" $variant $plan "$out/$name" "${MUTANT_TIMEOUT:-900}" \
+		"$args" >"$out/$name.boot" 2>&1
 	rc=$?
 	why=$(failures "$out/$name")
 	if [ $rc -ne 0 ]; then
@@ -102,12 +106,18 @@ run_one() {
 }
 
 all_cases=$(grep -v '^#' "$list" | awk -F' *[|] *' 'NF >= 3 {print $3}' | tr ':' '\n' |
-	awk 'NF && !seen[$0]++' | paste -sd:)
+	awk 'NF && $0 != "@modules" && !seen[$0]++' | paste -sd:)
 log "mutants: control run (no mutation), cases $all_cases"
 IFS='|' read -r outcome why secs < <(run_one control - "$all_cases")
 [ "$outcome" = survived ] ||
 	die "the control kernel fails the mutant cases ($outcome: $why): fix the tests first"
 log "mutants: control passes (${secs}s)"
+if grep -v '^#' "$list" | awk -F' *[|] *' '$3 == "@modules"' | grep -q .; then
+	IFS='|' read -r outcome why secs < <(run_one control-modules - @modules)
+	[ "$outcome" = survived ] ||
+		die "the modular control kernel fails its plan ($outcome: $why): fix the tests first"
+	log "mutants: modular control passes (${secs}s)"
+fi
 
 table=$out/table.md
 {

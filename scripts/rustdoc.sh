@@ -23,9 +23,9 @@ mkdir -p "$OUT/lint"
 make -s -C "$SRC_PATCHED" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
 	rustdoc >"$log_file" 2>&1 || { tail -20 "$log_file"; die "kernel 'make rustdoc' failed"; }
 
-# The series' crates: Rust files directly under mm/ that kbuild compiled.
+# The series' crates (crate_roots in env.sh), as kbuild compiled them.
 crates=$(git -C "$SRC_PATCHED" diff --name-only base..series -- 'mm/*.rs' |
-	grep -E '^mm/[a-z_]+\.rs$' | sed 's/\.rs$//')
+	crate_roots | sed 's/\.rs$//')
 fail=0
 for c in $crates; do
 	name=$(basename "$c")

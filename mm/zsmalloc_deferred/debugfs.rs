@@ -110,8 +110,8 @@ fn root() -> *mut bindings::dentry {
     }
     match ROOT.cmpxchg(ptr::null_mut(), new, Release) {
         Ok(_) => {
-            // SAFETY: `new` is a directory; `PAGES` is a static, so the file
-            // never outlives the counter it reads.
+            // SAFETY: `new` is a directory; `PAGES` is a static, and
+            // `remove_root()` removes the file before a module unload frees it.
             unsafe {
                 bindings::debugfs_create_ulong(
                     c"pages".as_char_ptr(),
@@ -124,6 +124,15 @@ fn root() -> *mut bindings::dentry {
         }
         Err(winner) => winner,
     }
+}
+
+/// Removes [`ROOT`] and the files in it. Module unload only, after the
+/// last instance removed its own directory.
+pub(crate) fn remove_root() {
+    let r = ROOT.xchg(ptr::null_mut(), Acquire);
+    // SAFETY: `r` is null or the directory `root()` created or looked up;
+    // `debugfs_remove()` takes both.
+    unsafe { bindings::debugfs_remove(r) };
 }
 
 impl DebugfsDir {

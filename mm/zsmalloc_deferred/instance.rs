@@ -201,6 +201,17 @@ fn cpuhp_state() -> Result<i32> {
     }
 }
 
+/// Removes the CPU hotplug state, if the first instance set one up. Module
+/// unload only: every instance is gone by then, so no callback can run.
+pub(crate) fn cpuhp_state_remove() {
+    let s = CPUHP_STATE.xchg(0, Acquire);
+    if s > 0 {
+        // SAFETY: `s` is the state `cpuhp_state()` set up; with no instance
+        // left it has no instance (the C side warns if one were).
+        unsafe { bindings::__cpuhp_remove_state(s as bindings::cpuhp_state, false) };
+    }
+}
+
 /// Number of possible CPUs.
 fn nr_possible_cpus() -> usize {
     possible_cpus().count()

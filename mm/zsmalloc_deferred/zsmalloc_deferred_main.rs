@@ -23,22 +23,14 @@
 
 #![warn(clippy::missing_docs_in_private_items)]
 
-#[path = "zsmalloc_deferred/batch.rs"]
 mod batch;
-#[path = "zsmalloc_deferred/debugfs.rs"]
 mod debugfs;
-#[path = "zsmalloc_deferred/drain.rs"]
 mod drain;
-#[path = "zsmalloc_deferred/hot_path.rs"]
 mod hot_path;
-#[path = "zsmalloc_deferred/instance.rs"]
 mod instance;
-#[path = "zsmalloc_deferred/pool.rs"]
 mod pool;
-#[path = "zsmalloc_deferred/shrinker.rs"]
 mod shrinker;
 #[cfg(CONFIG_ZSMALLOC_DEFERRED_FREE_KUNIT_TEST)]
-#[path = "zsmalloc_deferred/tests.rs"]
 mod tests;
 
 use instance::Deferred;
@@ -163,4 +155,14 @@ pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, 
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// Module unload: drops what the first instance set up for all of them (the
+/// CPU hotplug state, `/sys/kernel/debug/zs_deferred`). Called from the C
+/// `module_exit` in `zsmalloc_deferred_module.c`; every instance belongs to
+/// a module that uses this one's exports, so none is left.
+#[no_mangle]
+pub extern "C" fn zs_deferred_exit() {
+    instance::cpuhp_state_remove();
+    debugfs::remove_root();
 }

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the core's C side calls in its Rust side, beyond the API in
+ * <linux/zsmalloc.h>.
+ */
+#ifndef _MM_ZSMALLOC_DEFERRED_H
+#define _MM_ZSMALLOC_DEFERRED_H
+
+/* Module unload: drops the CPU hotplug state and debugfs directory all share. */
+void zs_deferred_exit(void);
+
+#endif /* _MM_ZSMALLOC_DEFERRED_H */
