@@ -9,7 +9,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all help setup assemble build build-base kernel initramfs quick check check-modules bench lint rustdoc series series-check check-64k check-off stress mutants htmldocs shell clean distclean
+.PHONY: all help setup assemble build build-base kernel initramfs quick check check-modules bench lint rustdoc series series-check check-64k check-16k check-rt check-gki check-off stress mutants htmldocs shell clean distclean
 
 all: check
 
@@ -74,6 +74,20 @@ series-check: assemble ## every patch builds on its own, option on and off
 # The arm64 check boot on 64 KiB pages (batch pages hold 16x the elements).
 check-64k: ## make check ARCH=arm64 on 64 KiB pages
 	@$(MAKE) --no-print-directory check ARCH=arm64 CHECK_VARIANT=patched-64k
+
+# Android's GKI, roughly (configs/gki.config): arm64, clang 22 with inlined
+# Rust helpers, modules, memcg, PSI; boots the modules plan.
+check-gki: ## arm64 GKI-like kernel (clang, modules, memcg, PSI): the modules plan
+	@ARCH=arm64 GKI=1 $(S)/setup.sh && ARCH=arm64 $(S)/assemble.sh && \
+		ARCH=arm64 CHECK_NAME=gki CHECK_MAIN=0 CHECK_LINT=0 CHECK_STRESS=0 \
+		CHECK_MODULES=1 CHECK_MODULES_VARIANT=gki $(S)/check.sh
+
+check-rt: assemble ## the check boot on a PREEMPT_RT kernel (DEBUG_ATOMIC_SLEEP)
+	@CHECK_NAME=check-rt CHECK_VARIANT=rt CHECK_LINT=0 CHECK_STRESS=0 CHECK_MODULES=0 $(S)/check.sh
+
+# 16 KiB pages, as Android 15 and later ship them (QEMU -cpu max).
+check-16k: ## make check ARCH=arm64 on 16 KiB pages
+	@$(MAKE) --no-print-directory check ARCH=arm64 CHECK_VARIANT=patched-16k
 
 check-off: assemble ## the patched tree with the option off builds and boots
 	@$(S)/build.sh off && $(S)/initramfs.sh off >/dev/null && \

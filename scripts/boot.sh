@@ -39,7 +39,11 @@ x86_64)
 	ktap_dev=(-serial "file:$logdir/ktap.log")
 	con=ttyS0 ;;
 arm64)
-	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72
+	# The Cortex-A72 has 4 and 64 KiB granules only; 'max' has all three
+	# (pauth-impdef: the cheap pointer-authentication hash under TCG).
+	cpu=cortex-a72
+	[ "$variant" = patched-16k ] && cpu=max,pauth-impdef=on
+	qemu=(qemu-system-aarch64 -M virt -cpu $cpu
 		-drive "file=$disk,if=none,format=raw,cache=unsafe,id=swap0"
 		-device virtio-blk-device,drive=swap0)
 	ktap_dev=(-device virtio-serial-device

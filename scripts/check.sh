@@ -19,14 +19,15 @@ if [ "$ARCH" != x86_64 ]; then
 	CHECK_STRESS=${CHECK_STRESS:-0}
 	CHECK_MODULES=${CHECK_MODULES:-0}
 fi
-# CHECK_VARIANT=patched-64k (arm64) runs the same boot on 64 KiB pages.
+# CHECK_VARIANT=patched-64k or patched-16k (arm64) runs the same boot on
+# 64 or 16 KiB pages.
 # CHECK_NAME names the log directory and summary ('quick' for make quick).
 variant=${CHECK_VARIANT:-patched}
 name=${CHECK_NAME:-check}
 logdir=$OUT/$name-$ARCH${CHECK_VARIANT:+-$variant}
 summary=$OUT/$name-summary.txt
 stressdir=$OUT/check-stress-$ARCH
-moddir=$OUT/check-modules-$ARCH
+moddir=$OUT/$name-modules-$ARCH${CHECK_MODULES_VARIANT:+-$CHECK_MODULES_VARIANT}
 rm -rf "$logdir" "$stressdir" "$moddir"
 mkdir -p "$logdir" "$stressdir"
 finish() {	# $1: message of a failure before any test could run
@@ -43,11 +44,13 @@ if [ "${CHECK_MAIN:-1}" = 1 ]; then
 		{ echo "ERROR: the test boot failed (see above)" >&2; extra=$((extra + 1)); }
 	dirs=$logdir
 fi
-# CHECK_MODULES=0 skips the modular kernel; CHECK_MAIN=0 skips the check
-# boot (make check-modules).
+# CHECK_MODULES=0 skips the modular kernel (CHECK_MODULES_VARIANT=gki: the
+# GKI-like one instead); CHECK_MAIN=0 skips the check boot (make
+# check-modules, check-gki).
 if [ "${CHECK_MODULES:-1}" = 1 ]; then
-	if "$TOP/scripts/build.sh" modules && "$TOP/scripts/initramfs.sh" modules >/dev/null; then
-		"$TOP/scripts/boot.sh" modules modules "$moddir" 900 ||
+	mv=${CHECK_MODULES_VARIANT:-modules}
+	if "$TOP/scripts/build.sh" $mv && "$TOP/scripts/initramfs.sh" $mv >/dev/null; then
+		"$TOP/scripts/boot.sh" $mv modules "$moddir" 900 ||
 			{ echo "ERROR: the modules boot failed (see above)" >&2; extra=$((extra + 1)); }
 	else
 		echo "ERROR: building the modular kernel failed" >&2

@@ -13,8 +13,8 @@ variant=$1
 case $variant in
 base) src=$SRC_BASE; frags="guest" ;;
 patched) src=$SRC_PATCHED; frags="guest deferred" ;;
-patched-64k)
-	[ "$ARCH" = arm64 ] || die "configure.sh: patched-64k is an arm64 variant"
+patched-64k | patched-16k)
+	[ "$ARCH" = arm64 ] || die "configure.sh: $variant is an arm64 variant"
 	src=$SRC_PATCHED; frags="guest deferred" ;;
 debug) src=$SRC_PATCHED; frags="guest deferred debug" ;;
 # zsmalloc, the core and zram as modules (configs/modules.config).
@@ -24,14 +24,22 @@ bisect-on) src=$BUILD/linux-bisect; frags="guest deferred" ;;
 bisect-off) src=$BUILD/linux-bisect; frags="guest" ;;
 # The patched kernel with one injected bug (scripts/mutants.sh).
 mutant) src=$BUILD/linux-mutant; frags="guest deferred" ;;
-mutant-modules) src=$BUILD/linux-mutant; frags="guest deferred" ;;
+mutant-modules | mutant-rt) src=$BUILD/linux-mutant; frags="guest deferred" ;;
+# Android's GKI, roughly: modules, clang, memcg (configs/gki.config).
+gki)
+	[ "$ARCH" = arm64 ] || die "configure.sh: gki is an arm64 variant"
+	src=$SRC_PATCHED; frags="guest deferred" ;;
+# PREEMPT_RT (configs/rt.config).
+rt) src=$SRC_PATCHED; frags="guest deferred" ;;
 *) die "configure.sh: unknown variant '$variant'" ;;
 esac
 frags="$frags $ARCH"
 # 64 KiB pages go last: they replace the architecture's 4 KiB default.
 [ "$variant" = patched-64k ] && frags="$frags pages64k"
+[ "$variant" = patched-16k ] && frags="$frags pages16k"
 # So do the modules: they turn options of the guest fragment from y to m.
-case $variant in *modules) frags="$frags modules" ;; esac
+case $variant in *modules) frags="$frags modules" ;; gki) frags="$frags modules gki" ;; esac
+case $variant in rt | mutant-rt) frags="$frags rt" ;; esac
 obj=$(OBJ_DIR "$variant")
 use_toolchain "$variant"
 mkdir -p "$obj"

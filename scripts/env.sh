@@ -30,6 +30,10 @@ use_toolchain() {
 	debug)
 		LLVM=-19
 		export LIBCLANG_PATH=/usr/lib/llvm-19/lib ;;
+	# GKI-like: clang with rustc's LLVM (CONFIG_RUST_INLINE_HELPERS).
+	gki)
+		LLVM=-22
+		export LIBCLANG_PATH=/usr/lib/llvm-22/lib ;;
 	*) LLVM= ;;
 	esac
 }

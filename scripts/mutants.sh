@@ -9,7 +9,8 @@
 # with no mutation must pass the same cases first. Prints a table (also in
 # $OUT/mutants-$ARCH/table.md) and fails if any mutant survives. A mutant
 # whose cases are '@modules' is booted as the modular kernel with the
-# 'modules' plan (load, zram checks, unload, load again) instead.
+# 'modules' plan (load, zram checks, unload, load again) instead; cases
+# '@rt:a:b' run cases a and b on a PREEMPT_RT kernel.
 # MUTANTS=name,name runs only the named mutants (results/ is then left as it
 # is: the committed table is always a full run).
 set -uo pipefail
@@ -83,7 +84,10 @@ run_one() {
 			echo "stale|$patch does not apply (see $out/$name.apply)|0"; return; }
 	fi
 	local variant=mutant plan=mutant args="zsd.args=cases=$cases"
-	[ "$cases" = @modules ] && variant=mutant-modules plan=modules args=
+	case $cases in
+	@modules) variant=mutant-modules plan=modules args= ;;
+	@rt:*) variant=mutant-rt args="zsd.args=cases=${cases#@rt:}" ;;
+	esac
 	if ! "$TOP/scripts/build.sh" $variant >"$out/$name.build" 2>&1; then
 		# A mutant that does not compile proves nothing.
 		echo "error|build failed (see $out/$name.build)|$(($(date +%s) - start))"
@@ -106,7 +110,7 @@ run_one() {
 }
 
 all_cases=$(grep -v '^#' "$list" | awk -F' *[|] *' 'NF >= 3 {print $3}' | tr ':' '\n' |
-	awk 'NF && $0 != "@modules" && !seen[$0]++' | paste -sd:)
+	awk 'NF && !/^@/ && !seen[$0]++' | paste -sd:)
 log "mutants: control run (no mutation), cases $all_cases"
 IFS='|' read -r outcome why secs < <(run_one control - "$all_cases")
 [ "$outcome" = survived ] ||
@@ -117,6 +121,13 @@ if grep -v '^#' "$list" | awk -F' *[|] *' '$3 == "@modules"' | grep -q .; then
 	[ "$outcome" = survived ] ||
 		die "the modular control kernel fails its plan ($outcome: $why): fix the tests first"
 	log "mutants: modular control passes (${secs}s)"
+fi
+rt_cases=$(grep -v '^#' "$list" | awk -F' *[|] *' '$3 ~ /^@rt:/ { print $3 }' | head -1)
+if [ -n "$rt_cases" ]; then
+	IFS='|' read -r outcome why secs < <(run_one control-rt - "$rt_cases")
+	[ "$outcome" = survived ] ||
+		die "the PREEMPT_RT control kernel fails ($outcome: $why): fix the tests first"
+	log "mutants: PREEMPT_RT control passes (${secs}s)"
 fi
 
 table=$out/table.md

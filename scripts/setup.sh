@@ -67,6 +67,9 @@ APT_PKGS="$APT_PKGS clang-19 lld-19 llvm-19 libclang1-19"
 # binutils), static glibc for the selftests, qemu-system-aarch64.
 [ "${ARCH:-x86_64}" = arm64 ] &&
 	APT_PKGS="$APT_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
+# make check-gki (GKI=1): clang 22, whose LLVM is the one rustc uses, so
+# that CONFIG_RUST_INLINE_HELPERS can inline C helpers into Rust.
+[ "${GKI:-0}" = 1 ] && APT_PKGS="$APT_PKGS clang-22 lld-22 llvm-22 libclang1-22"
 [ -n "${EXTRA_APT:-}" ] && APT_PKGS="$APT_PKGS $EXTRA_APT"
 # The pristine kernel source: Debian's package, unless KSRC names a tree.
 [ -z "$KSRC" ] && APT_PKGS="$APT_PKGS linux-source-7.3"

@@ -21,6 +21,8 @@ zram_idle_flush_wakes_only_busy_cpus
 zram_toggle_switch_under_load
 zram_switch_off_is_sync
 zram_switch_off_frees_pool
+zram_trace_events_recorded
+zram_idle_ms_parameter
 zram_pool_min_sized_on_online_cpus
 zram_default_switch_from_parameter
 zram_handle_only_mode
@@ -60,6 +62,8 @@ check_case() {
 	zram_toggle_switch_under_load) ktap_check "$1" check_toggle_under_load ;;
 	zram_switch_off_is_sync) ktap_check "$1" check_switch_off_sync ;;
 	zram_switch_off_frees_pool) ktap_check "$1" check_switch_off_frees_pool ;;
+	zram_trace_events_recorded) ktap_check "$1" check_trace_events ;;
+	zram_idle_ms_parameter) ktap_check "$1" check_idle_ms_param ;;
 	zram_pool_min_sized_on_online_cpus) ktap_check "$1" check_pool_min_online ;;
 	zram_default_switch_from_parameter) ktap_check "$1" check_default_param ;;
 	zram_handle_only_mode) ktap_check "$1" check_handle_mode ;;

@@ -251,7 +251,7 @@ check_hotplug_drains_dead_cpu() {
 	rc=$?
 	p=$(num "$ZD/zram0/pushed") && d=$(num "$ZD/zram0/drained") || rc=1
 	echo "before offline: pushed $p drained $d"
-	[ $rc = 0 ] && [ "$p" -gt "$d" ] || { tail -3 /tmp/hd.out; echo 100 >"$ZD/zram0/idle_ms"; return 1; }
+	[ $rc = 0 ] && [ "$p" -gt "$d" ] || { tail -3 /tmp/hd.out; echo 0 >"$ZD/zram0/idle_ms"; return 1; }
 	echo 0 >$c || return 1
 	n=0
 	while [ "$(cat "$ZD/zram0/drained")" -lt "$p" ] && [ $n -lt 100 ]; do
@@ -260,7 +260,7 @@ check_hotplug_drains_dead_cpu() {
 	done
 	d=$(num "$ZD/zram0/drained") && p2=$(num "$ZD/zram0/pushed") || rc=1
 	echo 1 >$c || rc=1
-	echo 100 >"$ZD/zram0/idle_ms"
+	echo 0 >"$ZD/zram0/idle_ms"
 	after=$(mm3 zram0) || return 1
 	echo "cpu1 offline for $n x 100 ms: pushed $p2 drained $d; mm_stat before $before after $after"
 	[ $rc = 0 ] && [ "$d" = "$p" ] && [ "$p2" = "$p" ] && [ "$before" = "$after" ]
@@ -390,7 +390,7 @@ check_shrinker_drains_pending() {
 		echo "pushed $p drained $d: nothing pending on cpu1"
 		rc=1
 	fi
-	echo 100 >"$ZD/zram0/idle_ms"
+	echo 0 >"$ZD/zram0/idle_ms"
 	return $rc
 }
 
@@ -466,19 +466,27 @@ check_switch_off_frees_pool() {
 }
 
 # The pool's minimum is sized on online CPUs: a 4 MiB device created while
-# cpu1 is offline needs 2 pages for its elements plus one per possible CPU
-# (pool_max 4 on two possible CPUs), and keeps two per online CPU (pool_min
-# 2, where possible CPUs would give 4).
+# cpu1 is offline needs a page per (PAGE_SIZE - 16) / 4 slots plus one per
+# possible CPU (pool_max 4 on two possible CPUs with 4 KiB pages, 3 with 16
+# or 64 KiB), and keeps two per online CPU (pool_min 2, where possible
+# CPUs would give 4 or 3).
 check_pool_min_online() {
 	cpus_online || { echo "needs two online CPUs"; return 1; }
+	# zram's physical block is the page.
+	pg=$(num /sys/block/zram0/queue/physical_block_size) || return 1
+	slots=$((4 * 1024 * 1024 / pg)) per=$(((pg - 16) / 4))
+	want_mx=$(((slots + per - 1) / per + 2))
+	want_mn=$((want_mx / 8 > 2 ? want_mx / 8 : 2))
+	[ $want_mn -gt $want_mx ] && want_mn=$want_mx
 	c=$CPU1
 	echo 0 >$c || return 1
 	id=$(zram_new) && echo 4M >/sys/block/zram$id/disksize &&
 		mn=$(num "$ZD/zram$id/pool_min") && mx=$(num "$ZD/zram$id/pool_max") || mn=
 	[ -n "${id:-}" ] && zram_del "$id"
 	echo 1 >$c || return 1
-	echo "4 MiB device made with one CPU online: pool_min $mn, pool_max $mx"
-	[ "$mn" = 2 ] && [ "$mx" = 4 ]
+	echo "4 MiB device ($pg-byte pages) made with one CPU online:" \
+		"pool_min $mn (want $want_mn), pool_max $mx (want $want_mx)"
+	[ "$mn" = $want_mn ] && [ "$mx" = $want_mx ]
 }
 
 # The zram.deferred_free parameter (boot or /sys/module) is the switch of
@@ -496,4 +504,75 @@ check_default_param() {
 	echo "$v0" >$p
 	echo "parameter $v0 at boot; device made with N: deferred_free ${a:-?}, with Y: ${b:-?}"
 	[ "$v0" = Y ] && [ "${a:-}" = 0 ] && [ "${b:-}" = 1 ]
+}
+
+# The core's trace events, recorded as the docs say: the drain events'
+# elements add up to what the instance counts as drained, pushes refused
+# while the switch is off are traced as such, and switching off and on
+# gives back the whole pool and refills it.
+check_trace_events() {
+	t=/sys/kernel/tracing
+	[ -d $t/events ] || mount -t tracefs tracefs $t
+	e=$t/events/zs_deferred
+	[ -w $e/enable ] || { echo "no zs_deferred events in $t/events"; return 1; }
+	zflush zram0
+	d0=$(num "$ZD/zram0/drained") || return 1
+	echo >$t/trace
+	echo 1 >$e/enable
+	reuse_integrity -s 16 -r 2 >/dev/null 2>&1
+	r1=$?
+	echo 0 >/sys/block/zram0/deferred_free
+	reuse_integrity -s 4 -r 1 >/dev/null 2>&1
+	r2=$?
+	echo 1 >/sys/block/zram0/deferred_free
+	zflush zram0
+	echo 0 >$e/enable
+	d1=$(num "$ZD/zram0/drained") || return 1
+	cp $t/trace /tmp/zsd.trace
+	n=$(grep -c 'zs_deferred_drain: zram0 ' /tmp/zsd.trace)
+	sum=$(sed -n 's/.*zs_deferred_drain: zram0 elements=\([0-9]*\) .*/\1/p' /tmp/zsd.trace |
+		awk '{ s += $1 } END { print s + 0 }')
+	off=$(grep -c 'zs_deferred_fallback: zram0 reason=switched_off' /tmp/zsd.trace)
+	shrink=$(grep -c 'zs_deferred_pool: zram0 delta=-[0-9]* pages=0$' /tmp/zsd.trace)
+	grow=$(grep -c 'zs_deferred_pool: zram0 delta=[1-9]' /tmp/zsd.trace)
+	grep -m3 'zs_deferred_' /tmp/zsd.trace
+	echo "reuse_integrity exit $r1 (on), $r2 (off)"
+	echo "drain events $n with $sum elements, drained $((d1 - d0)); refused while off $off;" \
+		"pool given back $shrink, refilled $grow"
+	[ $r1 = 0 ] && [ $r2 = 0 ] && [ "$n" -gt 0 ] && [ "$sum" = $((d1 - d0)) ] &&
+		[ "$off" -gt 0 ] && [ "$shrink" -ge 1 ] && [ "$grow" -ge 1 ]
+}
+
+# The production knob: the zsmalloc_deferred.idle_ms parameter is the idle
+# delay of every instance without a debugfs value of its own, and rejects
+# values outside 1..60000. Set to a minute, frees pending in zram0's
+# buffers (which follows the parameter) must still be pending a second
+# later; a debugfs value overrides it and 0 returns to it.
+check_idle_ms_param() {
+	p=/sys/module/zsmalloc_deferred/parameters/idle_ms
+	[ -w $p ] || { echo "no $p"; return 1; }
+	v0=$(num $p) || return 1
+	took=0
+	for v in 0 60001 x; do
+		echo $v >$p 2>/dev/null && took=$((took + 1))
+	done
+	v1=$(num $p) || return 1
+	# The debugfs write of 0 also re-arms an armed idle flush with the
+	# delay now in force.
+	echo 60000 >$p && echo 0 >"$ZD/zram0/idle_ms" || return 1
+	zflush zram0
+	reuse_integrity -s 2 -r 1 >/dev/null 2>&1
+	ri=$?
+	sleep 1
+	pend=$(($(num "$ZD/zram0/pushed") - $(num "$ZD/zram0/drained")))
+	a=$(num "$ZD/zram0/idle_ms")
+	echo 40 >"$ZD/zram0/idle_ms" && b=$(num "$ZD/zram0/idle_ms")
+	echo 0 >"$ZD/zram0/idle_ms" && c=$(num "$ZD/zram0/idle_ms")
+	echo "$v0" >$p
+	zflush zram0
+	echo "parameter $v0 at boot; bad values taken: $took of 3 (value after: $v1)"
+	echo "parameter 60000: zram0 reads $a, $pend frees pending 1 s after reuse_integrity (exit $ri);" \
+		"own 40 reads $b, own 0 reads $c"
+	[ "$v0" = 100 ] && [ $took = 0 ] && [ "$v1" = "$v0" ] && [ $ri = 0 ] &&
+		[ "$pend" -gt 0 ] && [ "$a" = 60000 ] && [ "$b" = 40 ] && [ "$c" = 60000 ]
 }

@@ -125,7 +125,7 @@ phase() {	# $1: backend, $2: instance, $3: switch file, $4/$5: off/on
 	touch $STOP
 	wait $p1 $p2 $p3
 	echo 1 >/sys/devices/system/cpu/cpu1/online
-	echo 100 >$ZD/$2/idle_ms
+	echo 0 >$ZD/$2/idle_ms
 	echo 1 >"$3" 2>/dev/null; echo Y >"$3" 2>/dev/null
 	grep '^# JSON' /tmp/results.json 2>/dev/null | tail -1 >$C/churn_$1
 	sed -n 's/.*"gib_verified":\([0-9.][0-9.]*\).*/\1/p' $C/churn_$1 >$C/$1_gib_verified

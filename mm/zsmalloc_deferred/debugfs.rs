@@ -22,7 +22,8 @@ use kernel::{
 pub(crate) enum Attr {
     /// `enabled`: the runtime switch, 0 or 1.
     Enabled,
-    /// `idle_ms`: delay before partial buffers are drained, 1 to [`IDLE_MS_MAX`].
+    /// `idle_ms`: delay before partial buffers are drained, 1 to
+    /// [`IDLE_MS_MAX`]; 0 returns the instance to the module parameter.
     IdleMs,
     /// `pool_min`: pages the pool keeps while idle, 1 to `pool_max`.
     PoolMin,
@@ -270,7 +271,7 @@ fn pushed(d: &Deferred) -> u64 {
 pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
     match attr {
         Attr::Enabled => u64::from(d.enabled.load(core::sync::atomic::Ordering::Relaxed)),
-        Attr::IdleMs => u64::from(d.idle_ms.load(Relaxed)),
+        Attr::IdleMs => u64::from(d.idle_ms()),
         Attr::PoolMin => d.pool.min.load(Relaxed) as u64,
         Attr::PoolMax => d.pool.max.load(Relaxed) as u64,
         Attr::Flush => 0,
@@ -300,7 +301,7 @@ pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
             d.set_enabled(val == 1);
         }
         Attr::IdleMs => {
-            in_range(1, u64::from(IDLE_MS_MAX))?;
+            in_range(0, u64::from(IDLE_MS_MAX))?;
             d.set_idle_ms(val as u32);
         }
         Attr::PoolMin => d.pool.set_min(usize::try_from(val)?)?,

@@ -35,7 +35,7 @@ impl Deferred {
     /// not pinned (a busy CPU may take it over from one going idle) and the
     /// work runs on the CPU where it fires.
     pub(crate) fn arm_idle(&self) {
-        let delay = msecs_to_jiffies(self.idle_ms.load(Relaxed));
+        let delay = msecs_to_jiffies(self.idle_ms());
         // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
         unsafe {
             bindings::queue_delayed_work_on(
@@ -56,23 +56,36 @@ impl Deferred {
         if on {
             let (_, total) = self.pool.counts();
             let min = self.pool.min.load(Relaxed);
-            self.pool
-                .grow(min.saturating_sub(total), bindings::GFP_KERNEL);
+            self.grow_pool(min.saturating_sub(total), bindings::GFP_KERNEL);
             self.enabled
                 .store(true, core::sync::atomic::Ordering::Release);
         } else {
             self.enabled
                 .store(false, core::sync::atomic::Ordering::Release);
             self.flush();
-            self.pool.shrink_to(0);
+            self.shrink_pool(0);
         }
     }
 
-    /// Sets `idle_ms` and applies it to an idle work armed with the old
-    /// delay: partial buffers are handed over at most `ms` from now, not
-    /// whenever the old timer would have fired (up to a minute later). When
-    /// nothing was armed this queues one idle run, which finds nothing to do
-    /// and does not arm itself again.
+    /// Grows the pool by up to `n` pages; returns how many it got.
+    pub(crate) fn grow_pool(&self, n: usize, gfp: bindings::gfp_t) -> usize {
+        let added = self.pool.grow(n, gfp);
+        self.trace_pool(added as isize);
+        added
+    }
+
+    /// Frees free pool pages until the pool owns at most `keep`.
+    pub(crate) fn shrink_pool(&self, keep: usize) {
+        let freed = self.pool.shrink_to(keep);
+        self.trace_pool(-(freed as isize));
+    }
+
+    /// Sets the instance's own `idle_ms` (0: follow the module parameter)
+    /// and applies it to an idle work armed with the old delay: partial
+    /// buffers are handed over at most the new delay from now, not whenever
+    /// the old timer would have fired (up to a minute later). When nothing
+    /// was armed this queues one idle run, which finds nothing to do and
+    /// does not arm itself again.
     pub(crate) fn set_idle_ms(&self, ms: u32) {
         self.idle_ms.store(ms, Relaxed);
         // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
@@ -81,7 +94,7 @@ impl Deferred {
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
                 self.cpu_wq,
                 self.idle_work.get(),
-                msecs_to_jiffies(ms),
+                msecs_to_jiffies(self.idle_ms()),
             )
         };
     }
@@ -117,7 +130,7 @@ impl Deferred {
         }
         // Never block reclaim from here: this worker is what frees memory.
         let gfp = bindings::GFP_NOWAIT | bindings::__GFP_NOWARN;
-        self.pool.grow(total.max(16), gfp);
+        self.grow_pool(total.max(16), gfp);
     }
 
     /// Hands every CPU's partial buffer to the full list. Online CPUs do it
@@ -254,7 +267,7 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
     d.flush_cpus(true);
     d.drain_some();
     if d.full.is_empty() && d.backlog.lock().is_empty() {
-        d.pool.shrink_to(d.pool.min.load(Relaxed));
+        d.shrink_pool(d.pool.min.load(Relaxed));
     }
 }
 

@@ -4,14 +4,16 @@
 //!
 //! Per element: one load of the switch, `get_cpu_ptr()`, a copy into the
 //! page, one store of the count, `preempt_enable()`; no lock, no atomic
-//! read-modify-write. Once per page: a pool page is taken under the pool
-//! lock, a full page is linked into the lock-free full list, and the drain
-//! (or the idle timer) is queued.
+//! read-modify-write. Once per page: a full page is linked into the
+//! lock-free full list and the drain (or the idle timer) is queued, and the
+//! next push takes a pool page under the pool lock with preemption enabled,
+//! so that PREEMPT_RT, where that lock sleeps, can run it.
 
 use crate::{
     batch::Batch,
     instance::{CpuBuf, Deferred},
 };
+use core::ptr;
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::sync::atomic::Relaxed as KRelaxed;
 
@@ -34,41 +36,57 @@ impl Deferred {
     #[inline]
     pub(crate) unsafe fn push(&self, elem: *const u8) -> bool {
         if !self.enabled.load(Relaxed) {
+            self.trace_fallback(true);
             return false;
         }
-        let (queued, kick) = self.bufs.with_local(|b| {
-            let mut batch = b.batch.load(Relaxed);
-            if batch.is_null() {
-                batch = self.pool.take();
+        // A page taken from the pool for a CPU whose buffer had none. At
+        // most two rounds: the second has a page, and either installs it or
+        // (moved to a CPU that has one) gives it back.
+        let mut spare: *mut Batch = ptr::null_mut();
+        loop {
+            let kick = self.bufs.with_local(|b| {
+                let mut batch = b.batch.load(Relaxed);
                 if batch.is_null() {
-                    return (false, Kick::Nothing);
+                    if spare.is_null() {
+                        return None;
+                    }
+                    batch = core::mem::replace(&mut spare, ptr::null_mut());
+                    b.batch.store(batch, Relaxed);
                 }
-                b.batch.store(batch, Relaxed);
+                let nr = b.nr.load(Relaxed);
+                // SAFETY: `batch` is this CPU's page with room for `cap`
+                // elements and `nr < cap`; `elem` is valid (caller).
+                unsafe { self.store(batch, nr, elem) };
+                let nr = nr + 1;
+                b.nr.store(nr, Relaxed);
+                Some(if nr == self.cap {
+                    self.queue_buffer(b);
+                    Kick::Drain
+                } else if nr == 1 {
+                    Kick::Idle
+                } else {
+                    Kick::Nothing
+                })
+            });
+            if let Some(kick) = kick {
+                if !spare.is_null() {
+                    // SAFETY: `spare` came from the pool and is in no list.
+                    unsafe { self.pool.put(spare) };
+                }
+                match kick {
+                    Kick::Nothing => {}
+                    Kick::Drain => self.kick_drain(),
+                    Kick::Idle => self.arm_idle(),
+                }
+                return true;
             }
-            let nr = b.nr.load(Relaxed);
-            // SAFETY: `batch` is this CPU's page with room for `cap` elements
-            // and `nr < cap`; `elem` is valid (caller).
-            unsafe { self.store(batch, nr, elem) };
-            let nr = nr + 1;
-            b.nr.store(nr, Relaxed);
-            if nr == self.cap {
-                self.queue_buffer(b);
-                (true, Kick::Drain)
-            } else if nr == 1 {
-                (true, Kick::Idle)
-            } else {
-                (true, Kick::Nothing)
+            spare = self.pool.take();
+            if spare.is_null() {
+                self.fallbacks.add(1, KRelaxed);
+                self.trace_fallback(false);
+                return false;
             }
-        });
-        if !queued {
-            self.fallbacks.add(1, KRelaxed);
         }
-        match kick {
-            Kick::Nothing => {}
-            Kick::Drain => self.kick_drain(),
-            Kick::Idle => self.arm_idle(),
-        }
-        queued
     }
 
     /// Copies one element into slot `nr` of `batch`.

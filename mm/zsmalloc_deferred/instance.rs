@@ -26,6 +26,7 @@ use kernel::{
         atomic::{Acquire, Atomic, Relaxed, Release},
         Mutex,
     },
+    time::{Instant, Monotonic},
     types::Opaque,
 };
 
@@ -35,6 +36,9 @@ pub(crate) type DrainFn = unsafe extern "C" fn(*mut c_void, *const c_void, c_uin
 
 /// Default delay after which partial buffers are drained (`idle_ms`).
 pub(crate) const IDLE_MS_DEFAULT: u32 = 100;
+/// `idle_ms` of every instance that has no value of its own: the
+/// `zsmalloc_deferred.idle_ms` module parameter.
+pub(crate) static IDLE_MS: Atomic<u32> = Atomic::new(IDLE_MS_DEFAULT);
 /// Longest accepted `idle_ms`: memory must not wait longer than a minute.
 pub(crate) const IDLE_MS_MAX: u32 = 60_000;
 /// Part of RAM the pool of one instance may ever hold (1/64, ~1.6%).
@@ -109,7 +113,8 @@ pub(crate) struct Deferred {
     drain_priv: *mut c_void,
     /// The runtime switch, read on every push (a `core` atomic: no C call).
     pub(crate) enabled: AtomicBool,
-    /// Delay in milliseconds after which partial buffers are drained.
+    /// This instance's own `idle_ms` (set in debugfs), or 0 to follow
+    /// [`IDLE_MS`]; [`Deferred::idle_ms`] is the one in force.
     pub(crate) idle_ms: Atomic<u32>,
     /// Each CPU's buffer being filled.
     pub(crate) bufs: PerCpu<CpuBuf>,
@@ -284,7 +289,7 @@ impl Deferred {
             drain_cb,
             drain_priv,
             enabled: AtomicBool::new(true),
-            idle_ms: Atomic::new(IDLE_MS_DEFAULT),
+            idle_ms: Atomic::new(0),
             bufs: PerCpu::new(GFP_KERNEL, |_| CpuBuf::new())?,
             cpu_flush: PerCpu::new(GFP_KERNEL, |_| CpuFlush::new())?,
             full: FullList::new(),
@@ -347,7 +352,7 @@ impl Deferred {
             }
         };
         d.init_cpu_flush();
-        let added = d.pool.grow(pool_min, bindings::GFP_KERNEL);
+        let added = d.grow_pool(pool_min, bindings::GFP_KERNEL);
         if added < pool_min {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
             return Err(ENOMEM);
@@ -387,6 +392,15 @@ impl Deferred {
         }
     }
 
+    /// Delay in milliseconds after which partial buffers are drained: the
+    /// instance's own, else the module parameter's.
+    pub(crate) fn idle_ms(&self) -> u32 {
+        match self.idle_ms.load(Relaxed) {
+            0 => IDLE_MS.load(Relaxed),
+            ms => ms,
+        }
+    }
+
     /// Calls the user's drain for one batch and recycles the page.
     ///
     /// # Safety
@@ -395,9 +409,12 @@ impl Deferred {
     pub(crate) unsafe fn drain_batch(&self, b: *mut Batch) {
         // SAFETY: `b` is a batch we own (caller's guarantee).
         let nr = unsafe { (*b).nr };
+        let start = Instant::<Monotonic>::now();
         // SAFETY: The batch holds `nr` initialised elements; `drain_priv` is
         // what the user asked to get back.
         let stale = unsafe { (self.drain_cb)(self.drain_priv, Batch::elems(b).cast(), nr) };
+        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(0);
+        self.trace_drain(nr, stale, ns);
         self.drained.add(u64::from(nr), Relaxed);
         self.stale.add(u64::from(stale), Relaxed);
         // SAFETY: The page came from the pool and left every list.
@@ -474,6 +491,6 @@ impl PinnedDrop for Deferred {
                 unsafe { d.pool.put(batch) };
             }
         }
-        d.pool.shrink_to(0);
+        d.shrink_pool(0);
     }
 }

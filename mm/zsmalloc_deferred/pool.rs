@@ -30,8 +30,8 @@ pub(crate) struct PoolPages {
 /// The pool of buffer pages of one instance.
 #[pin_data]
 pub(crate) struct PagePool {
-    /// Free pages and the count, under a spinlock that pushes take with
-    /// preemption disabled.
+    /// Free pages and the count. Pushes take it with preemption enabled
+    /// (a sleeping lock on PREEMPT_RT), never inside `with_local`.
     #[pin]
     pages: SpinLock<PoolPages>,
     /// Pages allocated at create time and kept while idle.
@@ -118,8 +118,9 @@ impl PagePool {
         unsafe { Batch::free(b) };
     }
 
-    /// Frees free pages until the pool owns at most `keep` pages.
-    pub(crate) fn shrink_to(&self, keep: usize) {
+    /// Frees free pages until the pool owns at most `keep` pages; returns
+    /// how many it freed.
+    pub(crate) fn shrink_to(&self, keep: usize) -> usize {
         let mut victims = BatchQueue::new();
         {
             let mut p = self.pages.lock();
@@ -130,7 +131,9 @@ impl PagePool {
                 p.total -= 1;
             }
         }
+        let freed = victims.len();
         victims.free_all();
+        freed
     }
 
     /// Sets `min` to `val` if `1 <= val <= max`, else returns `EINVAL`.
