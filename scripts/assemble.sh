@@ -11,6 +11,9 @@
 #   body: one line of the commit message body (repeatable)
 #   file: path/in/tree            (copied from this repository)
 #   patch: patches/NNNN-name.patch (applied with git apply)
+#   bench-only: yes                (measurement aid, not for upstream)
+# Bench-only commits come last: branch 'upstream' ends before them, and
+# 'make series' sends base..upstream.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -89,7 +92,7 @@ make_base() {
 # Build the series as commits on top of 'base' without touching the work
 # tree, then move the work tree to the result.
 build_series() {
-	local idx="$BUILD/series.index" tip subject body files patches
+	local idx="$BUILD/series.index" tip subject body files patches bench upstream=
 	rm -f "$idx"
 	export GIT_INDEX_FILE="$idx"
 	git -C "$SRC_PATCHED" read-tree base
@@ -98,6 +101,11 @@ build_series() {
 	flush() {
 		[ -n "$subject" ] || return 0
 		local f p tree msg
+		if [ "$bench" = yes ]; then
+			[ -n "$upstream" ] || upstream=$tip
+		elif [ -n "$upstream" ]; then
+			die "series: '$subject' follows a bench-only commit (they go last)"
+		fi
 		for p in $patches; do
 			[ -f "$TOP/$p" ] || die "series: $p does not exist"
 			git -C "$SRC_PATCHED" apply --cached --whitespace=nowarn \
@@ -116,9 +124,9 @@ build_series() {
 		msg=$(printf '%s\n\n%b\nSigned-off-by: %s\n' "$subject" "$body" "$AUTHOR")
 		tip=$(echo "$msg" | git -C "$SRC_PATCHED" commit-tree "$tree" -p "$tip")
 		n=$((n + 1))
-		subject= body= files= patches=
+		subject= body= files= patches= bench=
 	}
-	subject= body= files= patches=
+	subject= body= files= patches= bench=
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
 		'#'*) ;;
@@ -127,6 +135,7 @@ build_series() {
 		body:*) l=${line#body:}; body="$body${l# }"$'\n' ;;
 		file:*) files="$files ${line#file: }" ;;
 		patch:*) patches="$patches ${line#patch: }" ;;
+		bench-only:*) bench=${line#bench-only: } ;;
 		*) die "series: cannot parse '$line'" ;;
 		esac
 	done <"$TOP/series"
@@ -135,6 +144,7 @@ build_series() {
 	rm -f "$idx"
 	# Move the work tree: only paths that differ are rewritten.
 	git -C "$SRC_PATCHED" checkout -q -f -B series "$tip"
+	git -C "$SRC_PATCHED" branch -f upstream "${upstream:-$tip}"
 	log "assembled: base + $n commits ($(git -C "$SRC_PATCHED" rev-parse --short HEAD))"
 }
 

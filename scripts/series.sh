@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # series.sh: out/series/ = format-patch of the series with a cover letter
-# whose tables come from the latest out/bench/results.json.
+# whose tables come from the latest out/bench/results.json. Bench-only
+# commits (the ladder's extra zram mode) are left out: base..upstream.
 #
 # The commits carry their author and Signed-off-by from scripts/assemble.sh
 # (this repository's git identity); format-patch keeps both as they are.
@@ -19,7 +20,7 @@ set -euo pipefail
 out=$OUT/series
 rm -rf "$out"
 git -C "$SRC_PATCHED" format-patch -q --cover-letter --subject-prefix="RFC PATCH v4" \
-	--base=base base..series -o "$out"
+	--base=base base..upstream -o "$out"
 cover=$out/0000-cover-letter.patch
 local_base=$(git -C "$SRC_PATCHED" rev-parse base)
 base_tree=$(git -C "$SRC_PATCHED" rev-parse 'base^{tree}')
