@@ -15,7 +15,7 @@ use_toolchain "$variant"
 
 log "building $variant kernel ($ARCH, $(cat "$BUILD/base-version")) in $obj"
 start=$(date +%s)
-if ! make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" \
+if ! make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" BINDGEN="$BINDGEN" \
 	-j"$(nproc)" "$@" \
 	>"$obj/build.log" 2>&1; then
 	grep -E -B2 -A8 'error(\[E[0-9]+\])?:|Error [0-9]' "$obj/build.log" | head -80 >&2

@@ -52,7 +52,7 @@ done
 stamp=$(cat $files "$src/Makefile" | sha1sum | cut -c1-12)-$(git -C "$src" rev-parse HEAD)-llvm$LLVM
 [ -f "$obj/.config" ] && [ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
-mk() { make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" "$@"; }
+mk() { make -s -C "$src" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" BINDGEN="$BINDGEN" "$@"; }
 mk rustavailable >"$obj/rustavailable.log" 2>&1 || {
 	cat "$obj/rustavailable.log" >&2
 	die "make rustavailable failed: the Rust toolchain is incomplete (see above; run 'make setup')"

@@ -30,7 +30,7 @@ rm -rf "$modroot"
 if grep -qx 'CONFIG_MODULES=y' "$obj/.config"; then
 	use_toolchain "$variant"
 	# No depmod on the host is fine: the guest's busybox builds the index.
-	make -s -C "$(SRC_OF "$variant")" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" \
+	make -s -C "$(SRC_OF "$variant")" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" LLVM="$LLVM" BINDGEN="$BINDGEN" \
 		INSTALL_MOD_PATH="$modroot" INSTALL_MOD_STRIP=1 modules_install \
 		>"$obj/modules_install.log" 2>&1 ||
 		{ cat "$obj/modules_install.log" >&2; die "modules_install failed"; }

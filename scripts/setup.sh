@@ -180,4 +180,10 @@ if ! "$TOOLS/bin/bindgen" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; th
 	cargo install -q --locked --root "$TOOLS" bindgen-cli \
 		--version "$BINDGEN_VERSION" || die "cargo install bindgen-cli failed"
 fi
+# make check-gki: libclang 22 needs bindgen >= 0.72.1 (rust-bindgen#3278).
+if [ "${GKI:-0}" = 1 ] && ! "$TOOLS/bindgen-0.72/bin/bindgen" --version 2>/dev/null | grep -q 0.72.1; then
+	log "cargo install bindgen-cli 0.72.1 for clang 22 (takes a few minutes)"
+	cargo install -q --locked --root "$TOOLS/bindgen-0.72" bindgen-cli \
+		--version 0.72.1 || die "cargo install bindgen-cli 0.72.1 failed"
+fi
 log "tools ready in $TOOLS"

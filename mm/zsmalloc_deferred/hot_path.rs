@@ -50,7 +50,8 @@ impl Deferred {
                     if spare.is_null() {
                         return None;
                     }
-                    batch = core::mem::replace(&mut spare, ptr::null_mut());
+                    batch = spare;
+                    spare = ptr::null_mut();
                     b.batch.store(batch, Relaxed);
                 }
                 let nr = b.nr.load(Relaxed);
