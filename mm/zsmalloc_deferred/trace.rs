@@ -2,8 +2,9 @@
 
 //! Trace events (`include/trace/events/zs_deferred.h`, created in
 //! `zsmalloc_deferred_module.c`): batches drained, pushes that fell back to
-//! the synchronous free, pool pages gained or given back. Each is a static
-//! branch while its event is off.
+//! the synchronous free, pool pages gained or given back. While an event is
+//! off its call is a static branch; what feeds it is computed anyway: the
+//! drain's two clock reads per batch, the pool's size on a grow or shrink.
 
 use crate::instance::Deferred;
 use kernel::{
