@@ -23,6 +23,7 @@ zram_switch_off_is_sync
 zram_switch_off_frees_pool
 zram_trace_events_recorded
 zram_idle_ms_parameter
+zram_pool_max_parameter
 zram_pool_min_sized_on_online_cpus
 zram_default_switch_from_parameter
 zram_handle_only_mode
@@ -69,6 +70,7 @@ check_case() {
 	zram_switch_off_frees_pool) ktap_check "$1" check_switch_off_frees_pool ;;
 	zram_trace_events_recorded) ktap_check "$1" check_trace_events ;;
 	zram_idle_ms_parameter) ktap_check "$1" check_idle_ms_param ;;
+	zram_pool_max_parameter) ktap_check "$1" check_pool_max_param ;;
 	zram_pool_min_sized_on_online_cpus) ktap_check "$1" check_pool_min_online ;;
 	zram_default_switch_from_parameter) ktap_check "$1" check_default_param ;;
 	zram_handle_only_mode) ktap_check "$1" check_handle_mode ;;

@@ -22,17 +22,26 @@ num() {
 
 zflush() { [ -w "$ZD/$1/flush" ] && echo 1 >"$ZD/$1/flush"; }
 
+# The module parameters, the settings of every instance (debugfs only shows
+# them). A write applies at once, also to an idle flush already armed.
+ZDP=/sys/module/zsmalloc_deferred/parameters
+# idle_hold: idle_ms at its maximum, so that frees stay pending until a
+# flush. idle_default: back to the default (check_idle_ms_param checks that
+# boot left it there).
+idle_hold() { echo 60000 >$ZDP/idle_ms; }
+idle_default() { echo 100 >$ZDP/idle_ms; }
+
 # cpu1's online switch, for the checks that take it down.
 CPU1=/sys/devices/system/cpu/cpu1/online
 # zram_new: a new zram device, its id on stdout. zram_del ID: remove it.
 zram_new() { cat /sys/class/zram-control/hot_add; }
 zram_del() { echo "$1" >/sys/class/zram-control/hot_remove; }
 
-# idle_off DIR: push the idle flush of instance DIR out to its maximum and
-# empty the instance. The write re-arms an idle flush armed with the old
-# delay, so it cannot drain what the caller pushes next.
+# idle_off DIR: push the idle flush out to its maximum and empty instance
+# DIR. The write re-arms an idle flush armed with the old delay, so it
+# cannot drain what the caller pushes next.
 idle_off() {
-	echo 60000 >"$1/idle_ms" || return 1
+	idle_hold || return 1
 	echo 1 >"$1/flush"
 }
 
@@ -202,12 +211,13 @@ scratch_on() {
 		echo "algo=$3 priority=1" >$B/recomp_algorithm || return 1
 	fi
 	echo "$1" >$B/disksize && mkswap /dev/$DEV >/dev/null &&
-		swapon /dev/$DEV && echo 60000 >"$ZD/$DEV/idle_ms" &&
+		swapon /dev/$DEV && idle_hold &&
 		M0=$(mm3 $DEV)
 }
 
 # scratch_off: remove the scratch device, zram0 is the swap again.
 scratch_off() {
+	idle_default
 	swapoff /dev/$DEV 2>/dev/null
 	zram_del "$SCRATCH_ID"
 	swapon /dev/zram0
@@ -251,7 +261,7 @@ check_hotplug_drains_dead_cpu() {
 	rc=$?
 	p=$(num "$ZD/zram0/pushed") && d=$(num "$ZD/zram0/drained") || rc=1
 	echo "before offline: pushed $p drained $d"
-	[ $rc = 0 ] && [ "$p" -gt "$d" ] || { tail -3 /tmp/hd.out; echo 0 >"$ZD/zram0/idle_ms"; return 1; }
+	[ $rc = 0 ] && [ "$p" -gt "$d" ] || { tail -3 /tmp/hd.out; idle_default; return 1; }
 	echo 0 >$c || return 1
 	n=0
 	while [ "$(cat "$ZD/zram0/drained")" -lt "$p" ] && [ $n -lt 100 ]; do
@@ -260,7 +270,7 @@ check_hotplug_drains_dead_cpu() {
 	done
 	d=$(num "$ZD/zram0/drained") && p2=$(num "$ZD/zram0/pushed") || rc=1
 	echo 1 >$c || rc=1
-	echo 0 >"$ZD/zram0/idle_ms"
+	idle_default
 	after=$(mm3 zram0) || return 1
 	echo "cpu1 offline for $n x 100 ms: pushed $p2 drained $d; mm_stat before $before after $after"
 	[ $rc = 0 ] && [ "$d" = "$p" ] && [ "$p2" = "$p" ] && [ "$before" = "$after" ]
@@ -390,7 +400,7 @@ check_shrinker_drains_pending() {
 		echo "pushed $p drained $d: nothing pending on cpu1"
 		rc=1
 	fi
-	echo 0 >"$ZD/zram0/idle_ms"
+	idle_default
 	return $rc
 }
 
@@ -544,12 +554,13 @@ check_trace_events() {
 }
 
 # The production knob: the zsmalloc_deferred.idle_ms parameter is the idle
-# delay of every instance without a debugfs value of its own, and rejects
-# values outside 1..60000. Set to a minute, frees pending in zram0's
-# buffers (which follows the parameter) must still be pending a second
-# later; a debugfs value overrides it and 0 returns to it.
+# delay of every instance and rejects values outside 1..60000. Set to a
+# minute, frees pending in zram0's buffers must still be pending a second
+# later; set back to 40 ms, they must be drained within two seconds, so the
+# write moved the idle flush already armed with a minute. debugfs shows the
+# value and refuses writes, even from root.
 check_idle_ms_param() {
-	p=/sys/module/zsmalloc_deferred/parameters/idle_ms
+	p=$ZDP/idle_ms
 	[ -w $p ] || { echo "no $p"; return 1; }
 	v0=$(num $p) || return 1
 	took=0
@@ -557,22 +568,58 @@ check_idle_ms_param() {
 		echo $v >$p 2>/dev/null && took=$((took + 1))
 	done
 	v1=$(num $p) || return 1
-	# The debugfs write of 0 also re-arms an armed idle flush with the
-	# delay now in force.
-	echo 60000 >$p && echo 0 >"$ZD/zram0/idle_ms" || return 1
+	echo 60000 >$p || return 1
 	zflush zram0
 	reuse_integrity -s 2 -r 1 >/dev/null 2>&1
 	ri=$?
 	sleep 1
 	pend=$(($(num "$ZD/zram0/pushed") - $(num "$ZD/zram0/drained")))
 	a=$(num "$ZD/zram0/idle_ms")
-	echo 40 >"$ZD/zram0/idle_ms" && b=$(num "$ZD/zram0/idle_ms")
-	echo 0 >"$ZD/zram0/idle_ms" && c=$(num "$ZD/zram0/idle_ms")
+	echo 40 >$p || return 1
+	n=0
+	while [ "$(num "$ZD/zram0/drained")" -lt "$(num "$ZD/zram0/pushed")" ] && [ $n -lt 20 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	left=$(($(num "$ZD/zram0/pushed") - $(num "$ZD/zram0/drained")))
+	echo 50 >"$ZD/zram0/idle_ms" 2>/dev/null && dbg=written || dbg=refused
+	b=$(num "$ZD/zram0/idle_ms")
 	echo "$v0" >$p
 	zflush zram0
 	echo "parameter $v0 at boot; bad values taken: $took of 3 (value after: $v1)"
-	echo "parameter 60000: zram0 reads $a, $pend frees pending 1 s after reuse_integrity (exit $ri);" \
-		"own 40 reads $b, own 0 reads $c"
+	echo "parameter 60000: zram0 reads $a, $pend frees pending 1 s after reuse_integrity (exit $ri)"
+	echo "parameter 40: $left pending after $n x 100 ms; debugfs write $dbg, zram0 reads $b"
 	[ "$v0" = 100 ] && [ $took = 0 ] && [ "$v1" = "$v0" ] && [ $ri = 0 ] &&
-		[ "$pend" -gt 0 ] && [ "$a" = 60000 ] && [ "$b" = 40 ] && [ "$c" = 60000 ]
+		[ "$pend" -gt 0 ] && [ "$a" = 60000 ] && [ "$left" = 0 ] &&
+		[ $dbg = refused ] && [ "$b" = 40 ]
+}
+
+# The other production knob: zsmalloc_deferred.pool_max caps the pool of
+# every instance at once (free pages above it are freed on the spot) and of
+# instances created later; 0 gives each its own size back; a value above
+# 1/64 of RAM is refused. debugfs refuses writes to the pool bounds and
+# the switch.
+check_pool_max_param() {
+	p=$ZDP/pool_max
+	[ -w $p ] || { echo "no $p"; return 1; }
+	v0=$(num $p) && max0=$(num "$ZD/zram0/pool_max") || return 1
+	zflush zram0
+	echo 3 >$p || return 1
+	max1=$(num "$ZD/zram0/pool_max") && pages1=$(num "$ZD/zram0/pool_pages") ||
+		{ echo 0 >$p; return 1; }
+	id=$(zram_new) || { echo 0 >$p; return 1; }
+	echo 8M >/sys/block/zram$id/disksize && maxn=$(num "$ZD/zram$id/pool_max")
+	zram_del "$id"
+	big=refused
+	echo 1000000000 >$p 2>/dev/null && big=taken
+	echo 0 >$p || return 1
+	max2=$(num "$ZD/zram0/pool_max") || return 1
+	dbg=0
+	for f in pool_max pool_min enabled; do
+		echo 2 >"$ZD/zram0/$f" 2>/dev/null && dbg=$((dbg + 1))
+	done
+	echo "parameter $v0 at boot; zram0 pool_max $max0, with 3: pool_max $max1 pool_pages $pages1," \
+		"new device $maxn; 1000000000 $big; back to 0: $max2; debugfs writes taken $dbg of 3"
+	[ "$v0" = 0 ] && [ "$max1" = 3 ] && [ "$pages1" -le 3 ] && [ "$maxn" = 3 ] &&
+		[ $big = refused ] && [ "$max2" = "$max0" ] && [ "$max0" -gt 3 ] && [ $dbg = 0 ]
 }

@@ -51,7 +51,7 @@ check_zswap_teardown_pending() {
 	swapoff /dev/vda || return 1
 	p=$(num $ZSW/pushed) && d=$(num $ZSW/drained) || return 1
 	echo "after swapoff: pushed $p drained $d stored $(cat $ZW/stored_pages)"
-	echo 0 >$ZSW/idle_ms
+	idle_default
 	echo $old >$ZP/compressor
 	swapon /dev/vda
 	[ "$p" = "$d" ] && [ "$(cat $ZW/stored_pages)" = 0 ]
@@ -91,7 +91,7 @@ check_zswap_reuse_while_pending() {
 		echo "pushed $p drained $d; stored_pages pool_total_size $s0 before, $s1 after"
 		[ $rc = 0 ] && [ "$p" = "$d" ] && [ "$s0" = "$s1" ] || rc=1
 	fi
-	echo 0 >$ZSW/idle_ms
+	idle_default
 	swapoff /dev/vda
 	mkswap /dev/vda >/dev/null && swapon /dev/vda || rc=1
 	return $rc

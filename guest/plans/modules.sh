@@ -18,6 +18,7 @@ zram_no_leak_after_flush
 zram_switch_off_frees_pool
 zram_trace_events_recorded
 zram_idle_ms_parameter
+zram_pool_max_parameter
 zram_default_switch_from_parameter
 zram_dead_cpu_buffer_drained_once
 zram_limit_drains_pending_frees

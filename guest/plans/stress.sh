@@ -10,6 +10,7 @@
 . /plans/ktap.sh
 . /plans/swap.sh
 ZD=/sys/kernel/debug/zs_deferred
+ZDP=/sys/module/zsmalloc_deferred/parameters
 FA=/sys/kernel/debug/fail_page_alloc
 ZP=/sys/module/zswap/parameters
 KL=/sys/kernel/debug/kmemleak
@@ -48,18 +49,15 @@ hotplug_loop() {
 
 # $1: instance, $2: switch file, $3/$4: its off/on values.
 switch_loop() {
-	if ! max=$(cat $ZD/$1/pool_max) || ! min=$(cat $ZD/$1/pool_min); then
-		missing "$ZD/$1/pool_max or pool_min"
-		return
-	fi
+	[ -w $ZDP/pool_max ] || { missing $ZDP/pool_max; return; }
 	while [ ! -e $STOP ]; do
 		off=0
 		echo "$3" >"$2" && off=1
 		sleep 0.2
 		echo "$4" >"$2" && [ $off = 1 ] && bump ${B}_switch_flips
 		# Starve the pool for a while: pushes must fall back, not fail.
-		echo 1 >$ZD/$1/pool_min; echo 2 >$ZD/$1/pool_max; sleep 0.5
-		echo "$max" >$ZD/$1/pool_max; echo "$min" >$ZD/$1/pool_min
+		echo 2 >$ZDP/pool_max; sleep 0.5
+		echo 0 >$ZDP/pool_max
 		sleep 0.5
 	done
 }
@@ -114,7 +112,7 @@ fail_off() {	# $1: backend
 phase() {	# $1: backend, $2: instance, $3: switch file, $4/$5: off/on
 	B=$1
 	rm -f $STOP /tmp/results.json	# so that only this half's summary is found
-	echo 20 >$ZD/$2/idle_ms || missing $ZD/$2/idle_ms
+	echo 20 >$ZDP/idle_ms || missing $ZDP/idle_ms
 	hotplug_loop & p1=$!
 	switch_loop "$2" "$3" "$4" "$5" & p2=$!
 	"${1}_teardown_loop" & p3=$!
@@ -125,7 +123,7 @@ phase() {	# $1: backend, $2: instance, $3: switch file, $4/$5: off/on
 	touch $STOP
 	wait $p1 $p2 $p3
 	echo 1 >/sys/devices/system/cpu/cpu1/online
-	echo 0 >$ZD/$2/idle_ms
+	echo 100 >$ZDP/idle_ms
 	echo 1 >"$3" 2>/dev/null; echo Y >"$3" 2>/dev/null
 	grep '^# JSON' /tmp/results.json 2>/dev/null | tail -1 >$C/churn_$1
 	sed -n 's/.*"gib_verified":\([0-9.][0-9.]*\).*/\1/p' $C/churn_$1 >$C/$1_gib_verified

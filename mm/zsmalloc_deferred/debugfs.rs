@@ -3,8 +3,10 @@
 //! Stats and tunables of one instance, under
 //! `/sys/kernel/debug/zs_deferred/<name>/`.
 //!
-//! Every file is a number read and written through `simple_attr`; writes
-//! that are out of range return `-EINVAL` and change nothing. One file sits
+//! Every file is a number read through `simple_attr`: statistics and the
+//! settings in force, which are set elsewhere (the user's switch, the
+//! module parameters in `params.rs`). The one write is `flush`, a trigger
+//! for debugging and tests, not a setting. One file sits
 //! beside the instances' directories: `pages`, the batch pages all instances
 //! hold, so that a teardown can be checked to give back every page.
 
@@ -20,14 +22,17 @@ use kernel::{
 /// What one debugfs file shows or sets.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Attr {
-    /// `enabled`: the runtime switch, 0 or 1.
+    /// `enabled`: the runtime switch, 0 or 1 (the user's: zram's
+    /// `deferred_free` attribute, zswap's `deferred_free` parameter).
     Enabled,
     /// `idle_ms`: delay before partial buffers are drained, 1 to
-    /// [`IDLE_MS_MAX`]; 0 returns the instance to the module parameter.
+    /// [`IDLE_MS_MAX`] (the `idle_ms` parameter unless KUnit set the
+    /// instance's own; writing 0 returns it to the parameter).
     IdleMs,
     /// `pool_min`: pages the pool keeps while idle, 1 to `pool_max`.
     PoolMin,
-    /// `pool_max`: most pages the pool may own, `pool_min` to 1/64 of RAM.
+    /// `pool_max`: most pages the pool may own, `pool_min` to 1/64 of RAM
+    /// (sized by `create`, or the `pool_max` parameter).
     PoolMax,
     /// `flush` (write-only): writing 1 drains everything pushed so far.
     Flush,
@@ -51,10 +56,10 @@ pub(crate) enum Attr {
 
 /// File name, mode and meaning of every file, in directory order.
 const ATTRS: [(&CStr, u16, Attr); 13] = [
-    (c"enabled", 0o644, Attr::Enabled),
-    (c"idle_ms", 0o644, Attr::IdleMs),
-    (c"pool_min", 0o644, Attr::PoolMin),
-    (c"pool_max", 0o644, Attr::PoolMax),
+    (c"enabled", 0o444, Attr::Enabled),
+    (c"idle_ms", 0o444, Attr::IdleMs),
+    (c"pool_min", 0o444, Attr::PoolMin),
+    (c"pool_max", 0o444, Attr::PoolMax),
     (c"flush", 0o200, Attr::Flush),
     (c"pushed", 0o444, Attr::Pushed),
     (c"drained", 0o444, Attr::Drained),
@@ -200,7 +205,7 @@ static FOPS: Fops = Fops(bindings::file_operations {
 });
 
 /// `open`: sets up `simple_attr` with a getter unless the file is write-only
-/// and a setter only for tunables.
+/// and a setter only for `flush`.
 ///
 /// # Safety
 ///
@@ -209,10 +214,8 @@ unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings:
     // SAFETY: `i_private` is the `Slot` passed at creation.
     let slot = unsafe { &*(*inode).i_private.cast::<Slot>() };
     let readable = slot.attr != Attr::Flush;
-    let writable = matches!(
-        slot.attr,
-        Attr::Enabled | Attr::IdleMs | Attr::PoolMin | Attr::PoolMax | Attr::Flush
-    );
+    // Root may open a 0444 file for writing: the mode alone does not stop it.
+    let writable = slot.attr == Attr::Flush;
     // SAFETY: Valid inode and file; the format matches a u64.
     unsafe {
         bindings::simple_attr_open(
@@ -286,7 +289,9 @@ pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
     }
 }
 
-/// Sets `attr` to `val`, or returns `EINVAL` and changes nothing.
+/// Sets `attr` to `val`, or returns `EINVAL` and changes nothing. Callers:
+/// the C API's switch, the module parameters, KUnit and, for `flush` only,
+/// the debugfs file.
 pub(crate) fn write(d: &Deferred, attr: Attr, val: u64) -> Result {
     let in_range = |lo: u64, hi: u64| {
         if (lo..=hi).contains(&val) {

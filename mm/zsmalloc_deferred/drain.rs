@@ -67,6 +67,14 @@ impl Deferred {
         }
     }
 
+    /// Gives the pool the bounds now in force (`params::pool_bounds`) and
+    /// frees its free pages above the new `max`.
+    pub(crate) fn apply_pool_bounds(&self) {
+        let (min, max) = crate::params::pool_bounds(self.auto_pool);
+        self.pool.set_bounds(min, max);
+        self.shrink_pool(max);
+    }
+
     /// Grows the pool by up to `n` pages; returns how many it got.
     pub(crate) fn grow_pool(&self, n: usize, gfp: bindings::gfp_t) -> usize {
         let added = self.pool.grow(n, gfp);
@@ -88,6 +96,12 @@ impl Deferred {
     /// does not arm itself again.
     pub(crate) fn set_idle_ms(&self, ms: u32) {
         self.idle_ms.store(ms, Relaxed);
+        self.rearm_idle();
+    }
+
+    /// Moves an armed idle flush to the delay now in force, counted from
+    /// now; queues one idle run if none was armed (see `set_idle_ms`).
+    pub(crate) fn rearm_idle(&self) {
         // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
         unsafe {
             bindings::mod_delayed_work_on(

@@ -36,8 +36,8 @@ pub(crate) type DrainFn = unsafe extern "C" fn(*mut c_void, *const c_void, c_uin
 
 /// Default delay after which partial buffers are drained (`idle_ms`).
 pub(crate) const IDLE_MS_DEFAULT: u32 = 100;
-/// `idle_ms` of every instance that has no value of its own: the
-/// `zsmalloc_deferred.idle_ms` module parameter.
+/// `idle_ms` of every instance that has no value of its own (KUnit sets
+/// one): the `zsmalloc_deferred.idle_ms` module parameter.
 pub(crate) static IDLE_MS: Atomic<u32> = Atomic::new(IDLE_MS_DEFAULT);
 /// Longest accepted `idle_ms`: memory must not wait longer than a minute.
 pub(crate) const IDLE_MS_MAX: u32 = 60_000;
@@ -113,7 +113,7 @@ pub(crate) struct Deferred {
     drain_priv: *mut c_void,
     /// The runtime switch, read on every push (a `core` atomic: no C call).
     pub(crate) enabled: AtomicBool,
-    /// This instance's own `idle_ms` (set in debugfs), or 0 to follow
+    /// This instance's own `idle_ms` (set by KUnit), or 0 to follow
     /// [`IDLE_MS`]; [`Deferred::idle_ms`] is the one in force.
     pub(crate) idle_ms: Atomic<u32>,
     /// Each CPU's buffer being filled.
@@ -125,6 +125,9 @@ pub(crate) struct Deferred {
     /// Pages for the CPU buffers; a push fails when it is empty.
     #[pin]
     pub(crate) pool: PagePool,
+    /// `(min, max)` of the pool as sized from the capacity, before the
+    /// `pool_max` parameter caps them.
+    pub(crate) auto_pool: (usize, usize),
     /// Batches the drain picked up and works through, oldest first. The
     /// mutex also serialises draining between the worker and `flush`.
     #[pin]
@@ -268,7 +271,8 @@ impl Deferred {
             return Err(EINVAL);
         }
         let cap = crate::batch::capacity(elem_size);
-        let (pool_min, pool_max) = pool_bounds(capacity, cap);
+        let auto_pool = pool_bounds(capacity, cap);
+        let (pool_min, pool_max) = crate::params::pool_bounds(auto_pool);
         let state = cpuhp_state()?;
         let wq = alloc_wq(
             name,
@@ -294,6 +298,7 @@ impl Deferred {
             cpu_flush: PerCpu::new(GFP_KERNEL, |_| CpuFlush::new())?,
             full: FullList::new(),
             pool <- PagePool::new(pool_min, pool_max),
+            auto_pool,
             backlog <- kernel::new_mutex!(BatchQueue::new()),
             queued_elems: Atomic::new(0),
             drained: Atomic::new(0),
@@ -369,6 +374,10 @@ impl Deferred {
             return Err(Error::from_errno(ret));
         }
         d.cpuhp_state.store(state, Relaxed);
+        crate::params::register(&d)?;
+        // A `pool_max` written since the bounds above were taken did not
+        // reach this instance, which was not listed yet.
+        d.apply_pool_bounds();
         d.debugfs.create(&d);
         d.register_shrinker();
         Ok(d)
@@ -456,6 +465,7 @@ fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> 
 impl PinnedDrop for Deferred {
     fn drop(self: Pin<&mut Self>) {
         let d: &Self = &self;
+        crate::params::unregister(d);
         d.enabled
             .store(false, core::sync::atomic::Ordering::Release);
         d.debugfs.remove();

@@ -160,6 +160,14 @@ impl PagePool {
         Ok(())
     }
 
+    /// Sets both bounds at once (`1 <= min <= max`, the caller's to
+    /// check), under the pool lock like the single setters.
+    pub(crate) fn set_bounds(&self, min: usize, max: usize) {
+        let _guard = self.pages.lock();
+        self.min.store(min, Relaxed);
+        self.max.store(max, Relaxed);
+    }
+
     /// `(free, total)` pages, for stats and the grow policy.
     pub(crate) fn counts(&self) -> (usize, usize) {
         let p = self.pages.lock();

@@ -575,7 +575,7 @@ mod cases {
         let (min, max) = (read(&d, Attr::PoolMin), read(&d, Attr::PoolMax));
         assert_eq!(write(&d, Attr::Enabled, 2), Err(EINVAL));
         assert_eq!(read(&d, Attr::Enabled), 1);
-        let param = u64::from(crate::zs_deferred_param_idle_ms());
+        let param = u64::from(crate::params::zs_deferred_param_idle_ms());
         assert_eq!(write(&d, Attr::IdleMs, 60_001), Err(EINVAL));
         assert_eq!(read(&d, Attr::IdleMs), param);
         // An own value overrides the parameter; 0 drops it again.
@@ -583,12 +583,21 @@ mod cases {
         assert_eq!(read(&d, Attr::IdleMs), 40);
         write(&d, Attr::IdleMs, 0)?;
         assert_eq!(read(&d, Attr::IdleMs), param);
-        assert_eq!(crate::zs_deferred_param_set_idle_ms(0), EINVAL.to_errno());
         assert_eq!(
-            crate::zs_deferred_param_set_idle_ms(60_001),
+            crate::params::zs_deferred_param_set_idle_ms(0),
             EINVAL.to_errno()
         );
-        assert_eq!(u64::from(crate::zs_deferred_param_idle_ms()), param);
+        assert_eq!(
+            crate::params::zs_deferred_param_set_idle_ms(60_001),
+            EINVAL.to_errno()
+        );
+        assert_eq!(u64::from(crate::params::zs_deferred_param_idle_ms()), param);
+        let pool_param = crate::params::zs_deferred_param_pool_max();
+        assert_eq!(
+            crate::params::zs_deferred_param_set_pool_max(c_ulong::MAX),
+            EINVAL.to_errno()
+        );
+        assert_eq!(crate::params::zs_deferred_param_pool_max(), pool_param);
         assert_eq!(write(&d, Attr::PoolMin, 0), Err(EINVAL));
         assert_eq!(write(&d, Attr::PoolMin, max + 1), Err(EINVAL));
         assert_eq!(write(&d, Attr::PoolMax, min - 1), Err(EINVAL));

@@ -28,6 +28,7 @@ mod debugfs;
 mod drain;
 mod hot_path;
 mod instance;
+mod params;
 mod pool;
 mod shrinker;
 #[cfg(CONFIG_ZSMALLOC_DEFERRED_FREE_KUNIT_TEST)]
@@ -166,23 +167,4 @@ pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, 
 pub extern "C" fn zs_deferred_exit() {
     instance::cpuhp_state_remove();
     debugfs::remove_root();
-}
-
-/// Sets the `zsmalloc_deferred.idle_ms` module parameter: the `idle_ms` of
-/// every instance without a value of its own, from its next idle arm on.
-/// Returns 0, or `-EINVAL` outside 1 to 60000. Called from
-/// `zsmalloc_deferred_module.c`.
-#[no_mangle]
-pub extern "C" fn zs_deferred_param_set_idle_ms(ms: c_uint) -> c_int {
-    if !(1..=instance::IDLE_MS_MAX).contains(&ms) {
-        return EINVAL.to_errno();
-    }
-    instance::IDLE_MS.store(ms, kernel::sync::atomic::Relaxed);
-    0
-}
-
-/// The `zsmalloc_deferred.idle_ms` module parameter.
-#[no_mangle]
-pub extern "C" fn zs_deferred_param_idle_ms() -> c_uint {
-    instance::IDLE_MS.load(kernel::sync::atomic::Relaxed)
 }

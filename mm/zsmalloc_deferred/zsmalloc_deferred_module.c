@@ -2,8 +2,8 @@
 /*
  * The C side of the deferred-free core, which is implemented in Rust
  * (zsmalloc_deferred_main.rs) and declared in <linux/zsmalloc.h>: the
- * exports a modular zram needs, the trace events, the module parameter and
- * the module's unload. The core is built
+ * exports a modular zram needs, the trace events, the module parameters,
+ * and the module's init and unload. The core is built
  * in or a module as zsmalloc is (zsmalloc_deferred.ko beside zsmalloc.ko).
  */
 #include <linux/export.h>
@@ -44,13 +44,47 @@ static const struct kernel_param_ops idle_ms_ops = {
 	.get = idle_ms_get,
 };
 
-/*
- * The production knob: how long partial per-CPU buffers wait before they
- * are drained (debugfs may override it per instance, for debugging).
- */
+/* How long partial per-CPU buffers wait before they are drained. */
 module_param_cb(idle_ms, &idle_ms_ops, NULL, 0644);
 MODULE_PARM_DESC(idle_ms,
 		 "Delay in ms before partial buffers are drained (1-60000, default 100)");
+
+static int pool_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long pages;
+	int ret = kstrtoul(val, 0, &pages);
+
+	return ret ?: zs_deferred_param_set_pool_max(pages);
+}
+
+static int pool_max_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%lu\n", zs_deferred_param_pool_max());
+}
+
+static const struct kernel_param_ops pool_max_ops = {
+	.set = pool_max_set,
+	.get = pool_max_get,
+};
+
+/*
+ * The memory each instance may hold in batch pages, for devices that must
+ * bound it below what the instance would size for its capacity.
+ */
+module_param_cb(pool_max, &pool_max_ops, NULL, 0644);
+MODULE_PARM_DESC(pool_max,
+		 "Most batch pages per instance (0: sized from its capacity, the default)");
+
+/*
+ * Before zram and zswap can create instances: subsys_initcall when built
+ * in (both use later levels), module_init for the module they depend on.
+ */
+static int __init zs_deferred_module_init(void)
+{
+	zs_deferred_init();
+	return 0;
+}
+subsys_initcall(zs_deferred_module_init);
 
 /*
  * Every instance belongs to a module that uses the exports above, so by
