@@ -20,11 +20,12 @@ use kernel::{
 /// from its capacity (`instance::pool_bounds`).
 static POOL_MAX: Atomic<usize> = Atomic::new(0);
 
-/// A live instance, listed in [`INSTANCES`] from `create` to its drop.
+/// A live instance, listed in [`INSTANCES`](static@INSTANCES) from
+/// `create` to its drop.
 struct Live(*const Deferred);
 
 // SAFETY: `Deferred` is `Sync`; the pointer is only dereferenced under the
-// lock of [`INSTANCES`], on whichever CPU takes it.
+// lock of `INSTANCES`, on whichever CPU takes it.
 unsafe impl Send for Live {}
 
 kernel::sync::global_lock! {
@@ -33,13 +34,13 @@ kernel::sync::global_lock! {
     unsafe(uninit) static INSTANCES: Mutex<KVec<Live>> = KVec::new();
 }
 
-/// Set once [`INSTANCES`] is initialised. Parameters given on the kernel
-/// command line are parsed long before initcalls, when no instance exists
-/// and the lock cannot be taken yet.
+/// Set once [`INSTANCES`](static@INSTANCES) is initialised. Parameters
+/// given on the kernel command line are parsed long before initcalls,
+/// when no instance exists and the lock cannot be taken yet.
 static READY: Atomic<bool> = Atomic::new(false);
 
-/// Module init: readies [`INSTANCES`]. Called once, from the C
-/// initcall in `zsmalloc_deferred_module.c`.
+/// Module init: readies [`INSTANCES`](static@INSTANCES). Called once,
+/// from the C initcall in `zsmalloc_deferred_module.c`.
 #[no_mangle]
 pub(crate) extern "C" fn zs_deferred_init() {
     // SAFETY: Called exactly once, before any instance exists.
