@@ -6,6 +6,12 @@
 #
 # The commits carry their author and Signed-off-by from scripts/assemble.sh
 # (this repository's git identity); format-patch keeps both as they are.
+# To and Cc come from scripts/get_maintainer.pl of the patched tree.
+#
+# Not b4: 'b4 prep' keeps the cover letter and change-id in a commit of a
+# branch it manages, while this series is rebuilt from the overlay by every
+# assemble; format-patch plus get_maintainer.pl writes what 'b4 send' would
+# and out/series/ can be sent with git send-email as it is.
 #
 # base-commit: format-patch --base records the commit the series applies to.
 # Here that is 'base', the local commit importing the pristine tree. If the
@@ -19,8 +25,36 @@ set -euo pipefail
 
 out=$OUT/series
 rm -rf "$out"
-git -C "$SRC_PATCHED" format-patch -q --cover-letter --subject-prefix="RFC PATCH v4" \
-	--base=base base..upstream -o "$out"
+# The cover letter's From is the committer: the same identity as the
+# commits' (see assemble.sh), whatever the build tree's own config says.
+GIT_COMMITTER_NAME=$(git -C "$TOP" config user.name) &&
+	GIT_COMMITTER_EMAIL=$(git -C "$TOP" config user.email) ||
+	die "no git identity in $TOP (git config user.name / user.email)"
+export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+fmt=(format-patch -q --cover-letter --subject-prefix="RFC PATCH v4" --base=base base..upstream)
+
+# Recipients: a first format-patch for get_maintainer.pl to read, then the
+# series with its maintainers and reviewers in To and the lists, plus the
+# author of v3 whose design this is, in Cc.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -C "$SRC_PATCHED" "${fmt[@]}" -o "$tmp"
+gm() {
+	(cd "$SRC_PATCHED" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --no-tree --no-keywords "$@" $(ls "$tmp"/*.patch | grep -v /0000-))
+}
+# DRBD's entry claims all of Documentation/admin-guide/blockdev/, of which
+# the series only touches zram.rst (ZRAM's own entry covers it).
+not_ours='linbit\.com|drbd-dev@'
+mapfile -t people < <(gm --no-l | grep -Ev "$not_ours" | sort -u)
+mapfile -t lists < <(gm --no-m --no-r --l | grep -Ev "$not_ours" | sort -u)
+[ ${#people[@]} -gt 0 ] && [ ${#lists[@]} -gt 0 ] ||
+	die "get_maintainer.pl named no maintainer or no list for the series"
+args=()
+for p in "${people[@]}"; do args+=(--to="$p"); done
+for l in "${lists[@]}"; do args+=(--cc="$l"); done
+args+=(--cc="Wenchao Hao <haowenchao22@gmail.com>")
+git -C "$SRC_PATCHED" "${fmt[@]}" "${args[@]}" -o "$out"
 cover=$out/0000-cover-letter.patch
 local_base=$(git -C "$SRC_PATCHED" rev-parse base)
 base_tree=$(git -C "$SRC_PATCHED" rev-parse 'base^{tree}')
