@@ -3,11 +3,13 @@
 //! zswap: free invalidated entries through the zsmalloc deferred-free core.
 //!
 //! `zswap_invalidate()` keeps `xa_erase()` synchronous, so a new store to the
-//! same offset never sees the old entry, and only pushes the erased entry
-//! here. The drain calls `zswap_entry_free()` for it: LRU removal,
-//! `zs_free()`, pool reference, objcg uncharge, cache free. Until then the
-//! entry keeps its pool alive (it holds a reference), so pool destruction
-//! and compressor switches need nothing more than the flush in swapoff.
+//! same offset never sees the old entry, and the accounting too (LRU
+//! removal, objcg uncharge, stored counts), so limits and the shrinker see
+//! the entry gone at once; it only pushes the erased entry here. The drain
+//! frees its memory: `zs_free()`, the pool reference, the cache object.
+//! Until then the entry keeps its pool alive (it holds a reference), so
+//! pool destruction and compressor switches need nothing more than the
+//! flush in swapoff.
 //!
 //! Writeback stays safe: it only uses an entry after finding that same
 //! pointer in the tree under the folio lock, and an erased entry is not in
@@ -101,6 +103,24 @@ pub unsafe extern "C" fn zswap_deferred_flush() {
         // SAFETY: `d` is live (it is never destroyed once published).
         unsafe { bindings::zs_deferred_flush(d) };
     }
+}
+
+/// Frees the entries invalidated so far that the drain has not reached;
+/// returns how many. For a store about to be refused on the pool limit or
+/// the memcg's zswap limit, which those entries still count toward.
+///
+/// # Safety
+///
+/// Process context that may sleep, holding no lock the drain takes (the
+/// LRU and tree locks).
+#[export]
+pub unsafe extern "C" fn zswap_deferred_reclaim() -> c_ulong {
+    let d = INSTANCE.load(Acquire);
+    if d.is_null() {
+        return 0;
+    }
+    // SAFETY: `d` is live (never destroyed once published).
+    unsafe { bindings::zs_deferred_reclaim(d, c_ulong::MAX) }
 }
 
 /// The `zswap.deferred_free` switch.

@@ -43,7 +43,8 @@ reuse_integrity_zswap
 zswap_no_leak_after_flush
 zswap_slot_reuse_while_free_pending
 zswap_compressor_switch_and_swapoff_pending
-zswap_writeback_racing_invalidation"
+zswap_writeback_racing_invalidation
+zswap_memcg_limit_ignores_freed_entries"
 
 # reuse_integrity rounds need 95% of the VMA out (not the default 99%):
 # with 16 KiB pages a 16 MiB VMA is 1024 pages, and the few dozen a round
@@ -103,6 +104,8 @@ check_case() {
 		ktap_check "$1" check_zswap_teardown_pending ;;
 	zswap_writeback_racing_invalidation)
 		ktap_check "$1" check_zswap_writeback_race ;;
+	zswap_memcg_limit_ignores_freed_entries)
+		ktap_check "$1" check_zswap_memcg_limit_ignores_freed ;;
 	*) ktap_check "$1" echo "no case named $1" false ;;
 	esac
 }

@@ -96,3 +96,68 @@ check_zswap_reuse_while_pending() {
 	mkswap /dev/vda >/dev/null && swapon /dev/vda || rc=1
 	return $rc
 }
+
+# cg_hold NAME MIB: swap_hold MIB in cgroup $CG on cpu0, paged out;
+# /tmp/NAME appears once it is. Sets HOLD_PID.
+cg_hold() {
+	rm -f "/tmp/$1"
+	taskset -c 0 sh -c "echo \$\$ >$CG/cgroup.procs && exec swap_hold $2 /tmp/$1" &
+	HOLD_PID=$!
+	n=0
+	while [ ! -e "/tmp/$1" ] && kill -0 $HOLD_PID 2>/dev/null && [ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -e "/tmp/$1" ] || { echo "swap_hold $2 MiB did not page out in $CG"; return 1; }
+}
+
+# cg_stat FIELD: FIELD of $CG's memory.stat.
+cg_stat() { awk -v f="$1" '$1 == f { print $2 }' $CG/memory.stat; }
+
+# Kill, then refill under a memcg's zswap limit. A, in a cgroup, pages
+# 1 MiB out to zswap (fewer entries than a buffer page holds); the cgroup's
+# memory.zswap.max is set to what A uses and an eighth more; A exits with
+# its frees pending (idle_ms at its maximum, all in cpu0's buffer). B, as
+# big as A, in the same cgroup and on the same CPU, pages out at once:
+# none of its stores may be refused (pages to the disk, pswpout) or write
+# live entries back (zswpwb) for memory A already freed. zswap uncharges
+# an entry when it is invalidated; only its memory waits for the drain.
+check_zswap_memcg_limit_ignores_freed() {
+	c=/sys/fs/cgroup
+	[ -e $c/cgroup.controllers ] || mount -t cgroup2 none $c ||
+		{ echo "cannot mount cgroup2 on $c"; return 1; }
+	grep -qw memory $c/cgroup.controllers || { echo "no memory controller"; return 1; }
+	echo +memory >$c/cgroup.subtree_control || return 1
+	CG=$c/zsd_limit
+	mkdir -p $CG && [ -w $CG/memory.zswap.max ] || { echo "no $CG/memory.zswap.max"; return 1; }
+	rc=1
+	idle_off $ZSW
+	if cg_hold a 1; then
+		a=$HOLD_PID
+		ua=$(num $CG/memory.zswap.current) || ua=0
+		echo $((ua + ua / 8)) >$CG/memory.zswap.max
+		kill -USR1 $a
+		wait $a
+		p=$(num $ZSW/pushed) && d=$(num $ZSW/drained)
+		ps0=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)
+		wb0=$(cg_stat zswpwb) zo0=$(cg_stat zswpout)
+		if cg_hold b 1; then
+			ps1=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)
+			wb1=$(cg_stat zswpwb) zo1=$(cg_stat zswpout)
+			kill -USR1 $HOLD_PID
+			wait $HOLD_PID
+			echo "A: zswap.current $ua, limit $((ua + ua / 8)), pending after exit $((p - d))"
+			echo "B: stored $((zo1 - zo0)), to disk $((ps1 - ps0)), written back $((wb1 - wb0))"
+			[ "$ua" -gt 0 ] && [ $((p - d)) -gt 0 ] && [ $((zo1 - zo0)) -gt 0 ] &&
+				[ "$ps1" = "$ps0" ] && [ "$wb1" = "$wb0" ] && rc=0
+		fi
+	fi
+	echo max >$CG/memory.zswap.max
+	zswap_flush
+	idle_default
+	u=$(num $CG/memory.zswap.current) || u=x
+	echo "after both and a flush: zswap.current $u"
+	[ "$u" = 0 ] || rc=1
+	rmdir $CG 2>/dev/null
+	return $rc
+}
