@@ -335,6 +335,12 @@ swap_hold_start() {
 		swap_hold "$2" "/tmp/$1" &
 	fi
 	HOLD_PID=$!
+	hold_wait "$1" "$2"
+}
+
+# hold_wait NAME MIB: wait up to 30 s for swap_hold $HOLD_PID to page its
+# MIB out (/tmp/NAME appears); fails if it dies or times out first.
+hold_wait() {
 	n=0
 	while [ ! -e "/tmp/$1" ] && kill -0 $HOLD_PID 2>/dev/null && [ $n -lt 300 ]; do
 		sleep 0.1

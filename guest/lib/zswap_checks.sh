@@ -103,12 +103,7 @@ cg_hold() {
 	rm -f "/tmp/$1"
 	taskset -c 0 sh -c "echo \$\$ >$CG/cgroup.procs && exec swap_hold $2 /tmp/$1" &
 	HOLD_PID=$!
-	n=0
-	while [ ! -e "/tmp/$1" ] && kill -0 $HOLD_PID 2>/dev/null && [ $n -lt 300 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	[ -e "/tmp/$1" ] || { echo "swap_hold $2 MiB did not page out in $CG"; return 1; }
+	hold_wait "$1" "$2"
 }
 
 # cg_stat FIELD: FIELD of $CG's memory.stat.
