@@ -2,13 +2,18 @@
 
 //! The slow side: the drain worker, `flush`, the idle flush and CPU hotplug.
 //!
-//! Locking: `backlog` (a mutex) serialises draining between the worker and
-//! `flush`; the pool spinlock nests inside it. `flush` and the idle work take
-//! `cpus_read_lock()` first and never hold `backlog` across it. The CPU-dead
+//! Draining runs in several places at once: a worker per CPU that filled a
+//! page, `flush`, `reclaim` and the idle flush each take one batch at a
+//! time from `backlog` (a mutex, held only to take it) and drain it without
+//! a lock of ours. `flush` and the idle work take `cpus_read_lock()` first
+//! and never hold `backlog` across it. The CPU-dead
 //! callback runs under the hotplug lock and takes no lock of ours but the
 //! pool's.
 
-use crate::instance::{CpuBuf, CpuFlush, Deferred};
+use crate::{
+    batch::Batch,
+    instance::{CpuBuf, CpuWork, Deferred},
+};
 use kernel::{
     bindings, container_of, cpu::CpuId, prelude::*, sync::atomic::Relaxed, time::msecs_to_jiffies,
 };
@@ -18,14 +23,24 @@ use kernel::{
 const DRAIN_BUDGET: usize = 64;
 
 impl Deferred {
-    /// Makes sure the drain worker runs soon.
+    /// Makes sure a drain worker runs soon: this CPU's, so that pages
+    /// filled on several CPUs are drained by as many workers at once. Any
+    /// CPU's item would do, so a caller preempted and moved may pick a
+    /// stale CPU's.
     pub(crate) fn kick_drain(&self) {
-        // SAFETY: `wq` and `drain_work` are valid (type invariant).
+        if let Some(w) = self.cpu_work.get(CpuId::current()) {
+            self.queue_drain(w);
+        }
+    }
+
+    /// Queues `w`'s drain worker (a no-op if it is queued already).
+    fn queue_drain(&self, w: &CpuWork) {
+        // SAFETY: `wq` and the item are valid (type invariant).
         unsafe {
             bindings::queue_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
                 self.wq,
-                self.drain_work.get(),
+                w.drain.get(),
             )
         };
     }
@@ -113,25 +128,28 @@ impl Deferred {
         };
     }
 
-    /// One worker run: grow the pool if it runs low, then drain up to
-    /// `DRAIN_BUDGET` batches, oldest first.
-    fn drain_some(&self) {
+    /// One drain run: grow the pool if it runs low, then drain up to
+    /// `DRAIN_BUDGET` batches, oldest first, one at a time. Returns whether
+    /// batches are left for another run.
+    fn drain_some(&self) -> bool {
         self.refill_pool();
-        let more = {
-            let mut backlog = self.backlog.lock();
-            backlog.append(self.full.take_all());
-            for _ in 0..DRAIN_BUDGET {
-                let Some(b) = backlog.pop_front() else { break };
-                // SAFETY: `b` left the backlog; we own it.
-                unsafe { self.drain_batch(b) };
-                // SAFETY: Process context, no spinlock held.
-                unsafe { bindings::cond_resched() };
-            }
-            !backlog.is_empty() || !self.full.is_empty()
-        };
-        if more {
-            self.kick_drain();
+        for _ in 0..DRAIN_BUDGET {
+            let Some(b) = self.take_batch() else {
+                return false;
+            };
+            // SAFETY: `b` left the backlog; we own it.
+            unsafe { self.drain_batch(b) };
+            // SAFETY: Process context, no lock held.
+            unsafe { bindings::cond_resched() };
         }
+        !self.full.is_empty() || !self.backlog.lock().is_empty()
+    }
+
+    /// Takes the oldest queued batch, if any, for the caller to drain.
+    fn take_batch(&self) -> Option<*mut Batch> {
+        let mut backlog = self.backlog.lock();
+        backlog.append(self.full.take_all());
+        backlog.pop_front()
     }
 
     /// Grows the pool (up to `max`) when fewer than a quarter of its pages
@@ -160,25 +178,25 @@ impl Deferred {
     fn flush_cpus(&self, only_busy: bool) {
         // SAFETY: Pairs with the unlock below; we may sleep.
         unsafe { bindings::cpus_read_lock() };
-        for ((cpu, b), (_, f)) in self.bufs.iter().zip(self.cpu_flush.iter()) {
+        for ((cpu, b), (_, w)) in self.bufs.iter().zip(self.cpu_work.iter()) {
             if only_busy && b.nr.load(core::sync::atomic::Ordering::Relaxed) == 0 {
                 continue;
             }
             if cpu.is_online() {
                 // SAFETY: `cpu_wq` and the item are valid (type invariant);
                 // the CPU stays online until `cpus_read_unlock()`.
-                unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq, f.work.get()) };
+                unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq, w.flush.get()) };
             } else {
                 // `cpu` is offline and hotplug is excluded: no one else uses
                 // its buffer.
                 self.queue_partial(b);
             }
         }
-        for (cpu, f) in self.cpu_flush.iter() {
+        for (cpu, w) in self.cpu_work.iter() {
             if cpu.is_online() {
                 // Returns at once for an item that was not queued.
                 // SAFETY: The item is valid; waiting is allowed here.
-                unsafe { bindings::flush_work(f.work.get()) };
+                unsafe { bindings::flush_work(w.flush.get()) };
             }
         }
         // SAFETY: Taken above.
@@ -195,71 +213,76 @@ impl Deferred {
     /// Drains at least `nr` elements if that many are queued, without the
     /// CPU hotplug lock; see `zs_deferred_reclaim()`. This CPU's partial
     /// buffer is queued first; other CPUs' partial buffers (a page each at
-    /// most) are left to the idle flush. With `wait` false, a drain already
-    /// in progress makes it return 0 rather than wait: for reclaim, which
-    /// must not block on the drain worker.
+    /// most) are left to the idle flush. With `wait` false, a drainer
+    /// holding the backlog lock (for as long as it takes one batch) makes
+    /// it return 0 rather than wait: for reclaim, which must not block.
     pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
         self.bufs.with_local(|b| self.queue_partial(b));
-        let mut backlog = if wait {
-            self.backlog.lock()
-        } else {
-            match self.backlog.try_lock() {
-                Some(g) => g,
-                None => {
-                    // The drainer holding the lock may have looked at the
-                    // full list before this CPU's buffer joined it.
-                    self.kick_drain();
-                    return 0;
-                }
-            }
-        };
-        backlog.append(self.full.take_all());
         let mut done = 0;
         while done < nr {
-            let Some(b) = backlog.pop_front() else { break };
+            let b = if wait {
+                self.take_batch()
+            } else {
+                let Some(mut backlog) = self.backlog.try_lock() else {
+                    // The lock holder may have looked at the full list
+                    // before this CPU's buffer joined it.
+                    self.kick_drain();
+                    break;
+                };
+                backlog.append(self.full.take_all());
+                backlog.pop_front()
+            };
+            let Some(b) = b else { break };
             // SAFETY: `b` left the backlog; we own it.
             done += unsafe { (*b).nr } as usize;
             // SAFETY: As above.
             unsafe { self.drain_batch(b) };
         }
-        // What is left goes to the worker, as if it had just been queued.
-        if !backlog.is_empty() {
+        // What is left goes to the workers, as if it had just been queued.
+        if !self.full.is_empty() || !self.backlog.lock().is_empty() {
             self.kick_drain();
         }
         done
     }
 
     /// Drains everything pushed so far and waits for it; see
-    /// `zs_deferred_flush()`.
+    /// `zs_deferred_flush()`. Batches a worker took before are drained by
+    /// it: waiting for every drain worker covers them.
     pub(crate) fn flush(&self) {
         self.flush_cpus(false);
-        let mut backlog = self.backlog.lock();
-        backlog.append(self.full.take_all());
-        while let Some(b) = backlog.pop_front() {
+        while let Some(b) = self.take_batch() {
             // SAFETY: `b` left the backlog; we own it.
             unsafe { self.drain_batch(b) };
-            // SAFETY: Process context, only a mutex held.
+            // SAFETY: Process context, no lock held.
             unsafe { bindings::cond_resched() };
+        }
+        for (_, w) in self.cpu_work.iter() {
+            // Returns at once for an item that is neither queued nor running.
+            // SAFETY: The item is valid; waiting is allowed here.
+            unsafe { bindings::flush_work(w.drain.get()) };
         }
     }
 }
 
-/// Drain worker entry point.
+/// Drain worker entry point; requeues itself while batches are left.
 ///
 /// # Safety
 ///
-/// Called by the workqueue code for `Deferred::drain_work`.
+/// Called by the workqueue code for the `drain` item of a `CpuWork`.
 pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is the `drain_work` field of a live `Deferred`: its
-    // teardown cancels it before freeing.
-    let d = unsafe {
+    // SAFETY: `work` is the `drain` field of a `CpuWork` (caller), which
+    // lives as long as its owner: at least until this run returns.
+    let w = unsafe {
         &*container_of!(
             work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
-            Deferred,
-            drain_work
+            CpuWork,
+            drain
         )
     };
-    d.drain_some();
+    let d = w.owner();
+    if d.drain_some() {
+        d.queue_drain(w);
+    }
 }
 
 /// Idle flush: partial buffers go to the drain, then the pool shrinks back
@@ -279,8 +302,9 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
         )
     };
     d.flush_cpus(true);
-    d.drain_some();
-    if d.full.is_empty() && d.backlog.lock().is_empty() {
+    if d.drain_some() {
+        d.kick_drain();
+    } else {
         d.shrink_pool(d.pool.min.load(Relaxed));
     }
 }
@@ -289,25 +313,26 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
 ///
 /// # Safety
 ///
-/// Called by the workqueue code for a `CpuFlush` item, on its CPU.
+/// Called by the workqueue code for the `flush` item of a `CpuWork`, on
+/// its CPU.
 pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
-    let f = container_of!(
-        work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
-        CpuFlush,
-        work
-    );
-    // SAFETY: `work` is the `work` field of a `CpuFlush` whose owner is
-    // alive: these items are queued only on `cpu_wq`, and the teardown calls
-    // `destroy_workqueue(cpu_wq)`, which waits for them, before the instance
-    // is freed.
-    let d = unsafe { &*(*f).owner.load(Relaxed) };
+    // SAFETY: `work` is the `flush` field of a `CpuWork` (caller), which
+    // lives as long as its owner: at least until this run returns.
+    let w = unsafe {
+        &*container_of!(
+            work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
+            CpuWork,
+            flush
+        )
+    };
+    let d = w.owner();
     let queued = d.bufs.with_local(|b| {
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
         d.queue_partial(b);
         had
     });
     if queued {
-        d.kick_drain();
+        d.queue_drain(w);
     }
 }
 

@@ -69,36 +69,52 @@ impl CpuBuf {
     }
 }
 
-/// The work item that hands a CPU's partial buffer to the drain; it runs on
-/// that CPU so it never races with a push.
+/// A CPU's two work items, and the instance they work for.
 #[repr(C)]
-pub(crate) struct CpuFlush {
-    /// Queued on its CPU's `cpu_wq` by `flush_cpus`; runs `cpu_flush_fn`.
-    pub(crate) work: Opaque<bindings::work_struct>,
-    /// The instance to flush; set once by `init_cpu_flush`.
+pub(crate) struct CpuWork {
+    /// Hands this CPU's partial buffer to the drain. Queued on the CPU's
+    /// `cpu_wq` worker by `flush_cpus`, so it never races with a push;
+    /// runs `cpu_flush_fn`.
+    pub(crate) flush: Opaque<bindings::work_struct>,
+    /// A drain worker, queued on the unbound `wq` when this CPU fills a
+    /// page; runs `drain_work_fn`. One per CPU, so that batches from
+    /// several pushers are drained by as many workers at once.
+    pub(crate) drain: Opaque<bindings::work_struct>,
+    /// The instance to work for; set once by `init_cpu_work`.
     pub(crate) owner: Atomic<*const Deferred>,
 }
 
-impl CpuFlush {
-    /// An item for `Deferred::init_cpu_flush` to initialise in place.
+impl CpuWork {
+    /// Items for `Deferred::init_cpu_work` to initialise in place.
     fn new() -> Self {
         Self {
-            work: Opaque::uninit(),
+            flush: Opaque::uninit(),
+            drain: Opaque::uninit(),
             owner: Atomic::new(ptr::null()),
         }
     }
+
+    /// The instance these items work for.
+    pub(crate) fn owner(&self) -> &Deferred {
+        // SAFETY: `owner` was set by `init_cpu_work` before either item
+        // could be queued, and the instance's teardown waits for both items
+        // (cancels or flushes them, then destroys the queues) before it is
+        // freed; while an item runs, its owner is alive.
+        unsafe { &*self.owner.load(Relaxed) }
+    }
 }
 
-// SAFETY: The work item is only used through the workqueue API, which
+// SAFETY: The work items are only used through the workqueue API, which
 // synchronises itself; `owner` is atomic.
-unsafe impl Sync for CpuFlush {}
+unsafe impl Sync for CpuWork {}
 
 /// One deferred-free instance (`struct zs_deferred` in C).
 ///
 /// # Invariants
 ///
-/// `wq` and `cpu_wq` are valid workqueues; `drain_work`, `idle_work` and
-/// every `cpu_flush` item are initialised; all stay valid until the instance is dropped.
+/// `wq` and `cpu_wq` are valid workqueues; `idle_work` and every
+/// `cpu_work` item are initialised; all stay valid until the instance is
+/// dropped.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Deferred {
     /// Name of the workqueues, the debugfs directory and log messages.
@@ -118,8 +134,8 @@ pub(crate) struct Deferred {
     pub(crate) idle_ms: Atomic<u32>,
     /// Each CPU's buffer being filled.
     pub(crate) bufs: PerCpu<CpuBuf>,
-    /// Each CPU's work item that hands its partial buffer to the drain.
-    pub(crate) cpu_flush: PerCpu<CpuFlush>,
+    /// Each CPU's flush and drain work items.
+    pub(crate) cpu_work: PerCpu<CpuWork>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
     pub(crate) full: FullList,
     /// Pages for the CPU buffers; a push fails when it is empty.
@@ -128,8 +144,9 @@ pub(crate) struct Deferred {
     /// `(min, max)` of the pool as sized from the capacity, before the
     /// `pool_max` parameter caps them.
     pub(crate) auto_pool: (usize, usize),
-    /// Batches the drain picked up and works through, oldest first. The
-    /// mutex also serialises draining between the worker and `flush`.
+    /// Batches the drain picked up, oldest first. Drainers (the workers,
+    /// `flush`, `reclaim`) take one batch at a time under the mutex and
+    /// drain it without, so that several run at once.
     #[pin]
     pub(crate) backlog: Mutex<BatchQueue>,
     /// Elements handed to the drain (full and flushed batches).
@@ -143,16 +160,13 @@ pub(crate) struct Deferred {
     pub(crate) batches_queued: Atomic<u64>,
     /// Pushes refused for want of a pool page.
     pub(crate) fallbacks: Atomic<u64>,
-    /// Unbound `WQ_MEM_RECLAIM` queue of `drain_work`: the drain frees
+    /// Unbound `WQ_MEM_RECLAIM` queue of the drain items: the drain frees
     /// memory, so it has a rescuer to run it when no worker can be created.
     pub(crate) wq: *mut bindings::workqueue_struct,
-    /// Per-CPU queue of the `cpu_flush` items and `idle_work`, without a
+    /// Per-CPU queue of the CPU flush items and `idle_work`, without a
     /// rescuer: neither is needed for reclaim to make progress (the
     /// shrinker and `zs_deferred_reclaim()` drain without them).
     pub(crate) cpu_wq: *mut bindings::workqueue_struct,
-    /// Runs the drain worker, `drain_work_fn`.
-    #[pin]
-    pub(crate) drain_work: Opaque<bindings::work_struct>,
     /// Armed by a buffer's first element: flushes partial buffers after
     /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
     #[pin]
@@ -295,7 +309,7 @@ impl Deferred {
             enabled: AtomicBool::new(true),
             idle_ms: Atomic::new(0),
             bufs: PerCpu::new(GFP_KERNEL, |_| CpuBuf::new())?,
-            cpu_flush: PerCpu::new(GFP_KERNEL, |_| CpuFlush::new())?,
+            cpu_work: PerCpu::new(GFP_KERNEL, |_| CpuWork::new())?,
             full: FullList::new(),
             pool <- PagePool::new(pool_min, pool_max),
             auto_pool,
@@ -307,19 +321,6 @@ impl Deferred {
             fallbacks: Atomic::new(0),
             wq,
             cpu_wq,
-            drain_work <- Opaque::ffi_init(|slot| {
-                // SAFETY: `slot` is the work item of this instance; the
-                // function matches `work_func_t`.
-                unsafe {
-                    bindings::init_work_with_key(
-                        slot,
-                        Some(crate::drain::drain_work_fn),
-                        false,
-                        c"zs_deferred_drain".as_char_ptr(),
-                        kernel::static_lock_class!().as_ptr(),
-                    )
-                }
-            }),
             idle_work <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| {
                 // SAFETY: `slot` is this instance's delayed work; the timer is
                 // embedded in it and only armed through the workqueue code.
@@ -356,7 +357,7 @@ impl Deferred {
                 return Err(e);
             }
         };
-        d.init_cpu_flush();
+        d.init_cpu_work();
         let added = d.grow_pool(pool_min, bindings::GFP_KERNEL);
         if added < pool_min {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
@@ -383,18 +384,25 @@ impl Deferred {
         Ok(d)
     }
 
-    /// Points every CPU's flush work at this instance.
-    fn init_cpu_flush(&self) {
-        for (_, f) in self.cpu_flush.iter() {
-            f.owner.store(self, Release);
-            // SAFETY: `f` is `cpu`'s item; no one can queue it before
-            // `create` returns.
+    /// Points every CPU's work items at this instance.
+    fn init_cpu_work(&self) {
+        for (_, w) in self.cpu_work.iter() {
+            w.owner.store(self, Release);
+            // SAFETY: `w` is one CPU's items; no one can queue them before
+            // `create` returns. Both functions match `work_func_t`.
             unsafe {
                 bindings::init_work_with_key(
-                    f.work.get(),
+                    w.flush.get(),
                     Some(crate::drain::cpu_flush_fn),
                     false,
                     c"zs_deferred_cpu_flush".as_char_ptr(),
+                    kernel::static_lock_class!().as_ptr(),
+                );
+                bindings::init_work_with_key(
+                    w.drain.get(),
+                    Some(crate::drain::drain_work_fn),
+                    false,
+                    c"zs_deferred_drain".as_char_ptr(),
                     kernel::static_lock_class!().as_ptr(),
                 );
             }
@@ -483,10 +491,13 @@ impl PinnedDrop for Deferred {
         // SAFETY: The delayed work was initialised in `create`.
         unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
         d.flush();
-        // SAFETY: `drain_work` was initialised in `create`; destroying the
-        // queues waits for any work still running on them.
+        for (_, w) in d.cpu_work.iter() {
+            // SAFETY: The item was initialised in `create`.
+            unsafe { bindings::cancel_work_sync(w.drain.get()) };
+        }
+        // SAFETY: Destroying the queues waits for any work still running on
+        // them; nothing queues on them any more.
         unsafe {
-            bindings::cancel_work_sync(d.drain_work.get());
             bindings::destroy_workqueue(d.wq);
             bindings::destroy_workqueue(d.cpu_wq);
         }

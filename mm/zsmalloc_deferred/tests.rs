@@ -36,6 +36,11 @@ struct Recorder {
     tag_errors: Atomic<u32>,
     /// While set, the drain waits: lets a test run the pool dry.
     hold: Atomic<bool>,
+    /// Milliseconds each drain call sleeps before recording: keeps a batch
+    /// in a worker's hands for that long.
+    delay_ms: Atomic<u32>,
+    /// Drain calls started so far.
+    entered: Atomic<u32>,
 }
 
 /// High half of every 8-byte test element.
@@ -62,6 +67,8 @@ impl Recorder {
                 order_errors: Atomic::new(0),
                 tag_errors: Atomic::new(0),
                 hold: Atomic::new(false),
+                delay_ms: Atomic::new(0),
+                entered: Atomic::new(0),
             },
             GFP_KERNEL,
         )?)
@@ -116,9 +123,15 @@ fn ptr_of<T>(v: &T) -> *const u8 {
 unsafe extern "C" fn record(priv_: *mut c_void, elems: *const c_void, nr: c_uint) -> c_uint {
     // SAFETY: Test instances are created with a live `Recorder` as `priv_`.
     let r = unsafe { &*priv_.cast::<Recorder>() };
+    r.entered.add(1, Relaxed);
     while r.hold.load(Acquire) {
         // SAFETY: The drain runs in process context.
         unsafe { bindings::msleep(1) };
+    }
+    let delay = r.delay_ms.load(Relaxed);
+    if delay > 0 {
+        // SAFETY: As above.
+        unsafe { bindings::msleep(delay) };
     }
     let mut prev = None;
     for i in 0..nr as usize {
@@ -258,6 +271,19 @@ fn page_elems(elem_size: usize) -> usize {
     (bindings::PAGE_SIZE - size_of::<Batch>()) / elem_size
 }
 
+/// Polls `cond` every millisecond for up to `ms` milliseconds; returns
+/// whether it became true.
+fn wait_until(ms: u32, cond: impl Fn() -> bool) -> bool {
+    for _ in 0..ms {
+        if cond() {
+            return true;
+        }
+        // SAFETY: Test context may sleep.
+        unsafe { bindings::msleep(1) };
+    }
+    cond()
+}
+
 /// The KUnit cases, run as the `zs_deferred` suite.
 #[kunit_tests(zs_deferred)]
 mod cases {
@@ -372,6 +398,60 @@ mod cases {
         assert_eq!(read(&d, Attr::Drained), 0);
         d.flush();
         assert_eq!(read(&d, Attr::Drained), u64::from(3 * cpus));
+        assert_eq!(r.delivery_errors(nr), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// `flush` returns only once everything pushed before it is drained,
+    /// including a page a drain worker took and is still draining.
+    #[test]
+    fn flush_waits_for_running_drain() -> Result {
+        let n = page_elems(4);
+        let r = Recorder::new(4, n)?;
+        let d = instance(c"kunit_flush_wait", &r, 64 * n)?;
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        r.delay_ms.store(500, Relaxed);
+        // A full page: queued with a kick of the drain worker.
+        for v in 0..n as u32 {
+            assert!(r.push(&d, v));
+        }
+        assert!(wait_until(2000, || r.entered.load(Relaxed) == 1));
+        // The worker holds the page for 500 ms from here; nothing is left
+        // in the backlog for `flush` to drain itself.
+        d.flush();
+        assert_eq!(read(&d, Attr::Drained), n as u64);
+        assert_eq!(r.delivery_errors(n), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// Pages filled on different CPUs are drained by as many workers at
+    /// once: a drain in progress does not hold up another CPU's page.
+    #[test]
+    fn drains_run_in_parallel() -> Result {
+        let per_cpu = page_elems(4);
+        let nr = nr_cpu_ids() as usize * per_cpu;
+        let r = Recorder::new(4, nr)?;
+        let d = instance(c"kunit_parallel", &r, 64 * nr)?;
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        r.hold.store(true, Release);
+        // Each CPU fills exactly one page, which queues its own worker.
+        let pusher = |cpu: u32| {
+            for i in 0..per_cpu as u32 {
+                r.push(&d, cpu * per_cpu as u32 + i);
+            }
+        };
+        let cpus = on_every_cpu(&pusher)?;
+        // Every drain call waits while `hold` is set: all of them can be in
+        // progress together only if each page has a worker of its own.
+        let all_in = wait_until(2000, || r.entered.load(Relaxed) == cpus);
+        r.hold.store(false, Release);
+        d.flush();
+        // The suite runs on SMP guests; one CPU would prove nothing here.
+        assert!(cpus >= 2);
+        assert_eq!(r.rejections(), 0);
+        assert!(all_in);
         assert_eq!(r.delivery_errors(nr), 0);
         drop(d);
         Ok(())
