@@ -14,7 +14,9 @@
 # the children are killed instead of unmapping (munmap_swap_latency --op
 # kill: SIGKILL; --op mrelease: pidfd_send_signal() + process_mrelease(),
 # as lmkd does), 256 MiB x1/x2/x3 on both backends, KILL_RUNS (default 3)
-# runs per cell per boot. KILL=0 leaves it out.
+# runs per cell per boot, and kill_refill (one process killed, the next
+# paging out as much under a limit just above what the first held; op
+# 'refill', 256 MiB x1). KILL=0 leaves it out.
 # QUICK=1: zram, 256 MiB x1 plus 64/256 MiB, 3 runs, one boot per kernel;
 # the kill part there is zram 256 MiB x1.
 set -euo pipefail
@@ -34,13 +36,13 @@ if [ "${QUICK:-0}" = 1 ]; then
 	matrix="backends=zram,sizes=64:256,procs=1,runs=3"
 	matrix_mp=
 	kill_runs=${KILL_RUNS:-3}
-	matrix_kill="backends=zram,sizes=256,procs=1,runs=$kill_runs,ops=kill:mrelease"
+	matrix_kill="backends=zram,sizes=256,procs=1,runs=$kill_runs,ops=kill:mrelease:refill"
 else
 	boots=${BOOTS:-2}
 	matrix="backends=zram:zswap,sizes=64:128:192:256:512:1024,procs=1,runs=5"
 	matrix_mp="backends=zram:zswap,sizes=256,procs=2:3,runs=5"
 	kill_runs=${KILL_RUNS:-3}
-	matrix_kill="backends=zram:zswap,sizes=256,procs=1:2:3,runs=$kill_runs,ops=kill:mrelease"
+	matrix_kill="backends=zram:zswap,sizes=256,procs=1:2:3,runs=$kill_runs,ops=kill:mrelease:refill"
 fi
 [ "${KILL:-1}" = 0 ] && matrix_kill=
 # The patched kernel interleaves its switch off/on in one boot; the base

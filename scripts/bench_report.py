@@ -36,6 +36,8 @@ KILL_OPS = ('kill', 'mrelease')
 # Issue #15's targets for the kill path and memory returned.
 KILL_SPEEDUP_TARGET = 4.0
 RETURNED_RATIO_TARGET = 1.0
+# CPU spent freeing (tasks plus drains), patched/base.
+CPU_RATIO_TARGET = 1.1
 
 
 def boot_key(path):
@@ -169,6 +171,8 @@ def main():
             'patched_not_returned': get('patched', pmode, 'returned_ms').count(None),
         })
     kills = kill_rows(alt, pmode)
+    cpus = cpu_rows(alt, pmode)
+    refills = refill_rows(alt, pmode)
     meta = {'kernel': version, 'arch': arch, 'qemu_accel': 'tcg,thread=multi',
             'guest': 'QEMU TCG, 2 vCPUs, 3 GiB', 'date': datetime.date.today().isoformat(),
             'headline': 'alternating boots only (parts single, multi, kill); '
@@ -183,9 +187,11 @@ def main():
         if mine:
             lines += munmap_lines(backend, mine)
         lines += kill_lines(backend, [k for k in kills if k['backend'] == backend])
+        lines += cpu_lines(backend, [c for c in cpus if c['backend'] == backend])
+        lines += refill_lines(backend, [r for r in refills if r['backend'] == backend])
     lines += push_lines(results)
     lines += target_lines(results)
-    issue = issue_targets(results, kills)
+    issue = issue_targets(results, kills, cpus, refills)
     lines += issue_target_lines(issue)
     breakdown, source = breakdown_rows(raw)
     if breakdown:
@@ -199,7 +205,7 @@ def main():
     print(text)
     with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump({'meta': meta, 'rows': results, 'breakdown': breakdown, 'kill': kills,
-                   'issue_targets': issue}, f, indent=1)
+                   'cpu': cpus, 'refill': refills, 'issue_targets': issue}, f, indent=1)
     with open(os.path.join(outdir, 'report.md'), 'w', encoding='utf-8') as f:
         f.write('# munmap latency of swap-filled VMAs\n\n```\n' + text + '\n```\n')
         if plot(outdir, results):
@@ -327,7 +333,121 @@ def kill_lines(backend, ks):
     return lines
 
 
-def issue_targets(results, kills):
+def cpu_rows(alt, pmode):
+    """CPU spent freeing, per GiB freed, for every 256 MiB case whose runs
+    carry it: the freeing tasks' CPU from the start of the free (the
+    children's munmap() and exit, or their exit after the kill, plus the
+    killer's own pidfd_send_signal()/process_mrelease() calls) and the CPU
+    of the kernel's workers meanwhile (every kworker and the drain queues'
+    rescuers, from /proc/<pid>/sched: the deferred frees' drains and
+    whatever else ran there, on both kernels). Medians of the per-run
+    totals for base, patched and the switch off, and of the patched
+    kernel's two parts."""
+    ops = ('munmap',) + KILL_OPS
+    keys = sorted({(r['backend'], ops.index(r['op']), r['nprocs'])
+                   for r in alt if r['size_mb'] == 256 and r.get('task_cpu_ms') is not None})
+    out = []
+    for backend, opi, nprocs in keys:
+        op = ops[opi]
+        gib = 256 * nprocs / 1024
+        c = {'backend': backend, 'op': op, 'size_mb': 256, 'nprocs': nprocs}
+        for who, variant, mode in KILL_WHO:
+            mode = mode or pmode
+            runs = [r for r in alt if r['backend'] == backend and r['op'] == op
+                    and r['size_mb'] == 256 and r['nprocs'] == nprocs
+                    and r['variant'] == variant and r['mode'] == mode
+                    and r.get('task_cpu_ms') is not None]
+            tot = stats([(r['task_cpu_ms'] + (r.get('worker_cpu_ms') or 0)) / gib for r in runs])
+            c[f'{who}_cpu_ms_per_gib'], c[f'{who}_cpu_min'], c[f'{who}_cpu_max'] = tot
+            c[f'{who}_task_ms_per_gib'] = stats([r['task_cpu_ms'] / gib for r in runs])[0]
+            c[f'{who}_workers_ms_per_gib'] = stats([(r.get('worker_cpu_ms') or 0) / gib
+                                                  for r in runs])[0]
+            c[f'runs_{who}'] = len(runs)
+        c['cpu_ratio'] = ratio(c['patched_cpu_ms_per_gib'], c['base_cpu_ms_per_gib'])
+        c['same_boot_cpu_ratio'] = ratio(c['patched_cpu_ms_per_gib'],
+                                         c['switch_off_cpu_ms_per_gib'])
+        out.append(c)
+    return out
+
+
+def cpu_lines(backend, cs):
+    """The CPU table of one backend."""
+    if not cs:
+        return []
+    f = lambda v: '-' if v is None else f'{v:.1f}'
+    lines = [f'{backend}: CPU spent freeing, ms per GiB freed (freeing tasks + kernel workers), '
+             'medians',
+             f"{'case':<18} {'Base':>8} {'Patched':>8} {'(tasks':>8} {'workers)':>8} "
+             f"{'Pat/Base':>8} {'SwitchOff':>9} {'Pat/Off':>8} {'runs':>8}"]
+    for c in cs:
+        runs = f"{c['runs_base']}/{c['runs_patched']}/{c['runs_switch_off']}"
+        lines.append(f"{c['op'] + ' 256MB x' + str(c['nprocs']):<18} "
+                     f"{f(c['base_cpu_ms_per_gib']):>8} {f(c['patched_cpu_ms_per_gib']):>8} "
+                     f"{f(c['patched_task_ms_per_gib']):>8} "
+                     f"{f(c['patched_workers_ms_per_gib']):>8} {fx(c['cpu_ratio']):>8} "
+                     f"{f(c['switch_off_cpu_ms_per_gib']):>9} "
+                     f"{fx(c['same_boot_cpu_ratio']):>8} {runs:>8}")
+    lines.append('')
+    return lines
+
+
+# What went wrong while B refilled, summed over the runs of a cell.
+REFILL_TROUBLE = ('failed_writes', 'pswpout', 'zswpwb', 'oom_kill')
+
+
+def refill_rows(alt, pmode):
+    """kill_refill per backend and size: B's time from the kill (refill_ms)
+    and how much of B stayed resident, medians with min/max, and the
+    failures of the refill summed over the runs, for base, patched and the
+    switch off."""
+    keys = sorted({(r['backend'], r['size_mb']) for r in alt if r['op'] == 'refill'})
+    out = []
+    for backend, size in keys:
+        f = {'backend': backend, 'op': 'refill', 'size_mb': size, 'nprocs': 1}
+        for who, variant, mode in KILL_WHO:
+            mode = mode or pmode
+            runs = [r for r in alt if r['backend'] == backend and r['size_mb'] == size
+                    and r['op'] == 'refill' and r['variant'] == variant
+                    and r['mode'] == mode]
+            med, lo, hi = stats([r.get('refill_ms') for r in runs])
+            f[f'{who}_refill_ms'], f[f'{who}_refill_min_ms'], f[f'{who}_refill_max_ms'] = \
+                med, lo, hi
+            f[f'{who}_resident_pct'] = stats([r.get('b_resident_pct') for r in runs])[0]
+            for key in REFILL_TROUBLE:
+                f[f'{who}_{key}'] = sum(r.get(key) or 0 for r in runs)
+            f[f'runs_{who}'] = len(runs)
+        f['refill_ratio'] = ratio(f['patched_refill_ms'], f['base_refill_ms'])
+        f['same_boot_refill_ratio'] = ratio(f['patched_refill_ms'], f['switch_off_refill_ms'])
+        out.append(f)
+    return out
+
+
+def refill_lines(backend, fs):
+    """The kill-then-refill table of one backend."""
+    if not fs:
+        return []
+    lines = [f"{backend}: kill then refill: B pages out as much as the killed A held, "
+             "under a limit just above it; B's time from the kill",
+             f"{'case':<18} {'Base [min-max]':>26} {'Patched [min-max]':>26} {'Pat/Base':>8} "
+             f"{'SwitchOff [min-max]':>26} {'Pat/Off':>8}"]
+    for f in fs:
+        lines.append(f"{'refill ' + str(f['size_mb']) + 'MB':<18} "
+                     f"{fmt_range(f, 'base_refill'):>26} {fmt_range(f, 'patched_refill'):>26} "
+                     f"{fx(f['refill_ratio']):>8} {fmt_range(f, 'switch_off_refill'):>26} "
+                     f"{fx(f['same_boot_refill_ratio']):>8}")
+    lines.append(f"{'':<18} summed over the runs: failed writes / to disk (pswpout) / "
+                 "written back (zswpwb) / OOM kills; B resident (median)")
+    for f in fs:
+        for who in ('base', 'patched', 'switch_off'):
+            t = ' / '.join(str(f[f'{who}_{k}']) for k in REFILL_TROUBLE)
+            res = f[f'{who}_resident_pct']
+            res = '-' if res is None else f'{res:.1f}%'
+            lines.append(f"  {who:<11} {t:>24}; resident {res}; {f[f'runs_{who}']} runs")
+    lines.append('')
+    return lines
+
+
+def issue_targets(results, kills, cpus=(), refills=()):
     """Issue #15's targets at 256 MiB, each with its verdict from the data:
     kill latency (reaped_ms, op kill) >= 4x faster than base,
     process_mrelease() (signal_ms, op mrelease) >= 4x faster than base,
@@ -364,6 +484,24 @@ def issue_targets(results, kills):
         if k['size_mb'] == 256 and k['nprocs'] in (1, 2, 3):
             add('returned_ratio', 'memory returned, patched/base', k['backend'], k['op'],
                 k['nprocs'], k['returned_ratio'], RETURNED_RATIO_TARGET, False)
+    for c in cpus:
+        add('cpu_ratio', 'CPU spent freeing, patched/base', c['backend'], c['op'],
+            c['nprocs'], c['cpu_ratio'], CPU_RATIO_TARGET, False)
+    for f in refills:
+        add('refill_ratio', "B's refill time, patched/base", f['backend'], 'refill', 1,
+            f['refill_ratio'], 1.0, False)
+        extra = None
+        if f['runs_base'] and f['runs_patched']:
+            extra = float(sum(f[f'patched_{k}'] for k in REFILL_TROUBLE) -
+                          sum(f[f'base_{k}'] for k in REFILL_TROUBLE))
+        out.append({'target': 'refill_extra_failures',
+                    'what': 'extra failed writes, disk writes, writebacks and OOM kills '
+                            'while B refills, patched minus base',
+                    'backend': f['backend'], 'op': 'refill', 'size_mb': f['size_mb'],
+                    'nprocs': 1, 'value': extra, 'limit': 0.0, 'comparison': '<=',
+                    'met': None if extra is None else extra <= 0,
+                    'verdict': 'no data' if extra is None else
+                               ('met' if extra <= 0 else 'MISSED')})
     order = {'zram': 0, 'zswap': 1}
     out.sort(key=lambda t: (order.get(t['backend'], 9), t['backend']))
     return out
@@ -374,9 +512,10 @@ def issue_target_lines(issue):
         return []
     out = ['', 'Issue #15 targets (256MB; computed from the runs above):']
     for t in issue:
-        value = '-' if t['value'] is None else f"{t['value']:.2f}x"
+        unit = '' if t['target'] == 'refill_extra_failures' else 'x'
+        value = '-' if t['value'] is None else f"{t['value']:.2f}{unit}"
         out.append(f"  {t['backend']} {t['op']} x{t['nprocs']}: {t['what']} {value} "
-                   f"(target {t['comparison']} {t['limit']:.1f}x): {t['verdict']}")
+                   f"(target {t['comparison']} {t['limit']:.1f}{unit}): {t['verdict']}")
     met = sum(1 for t in issue if t['met'] is True)
     missed = sum(1 for t in issue if t['met'] is False)
     nodata = sum(1 for t in issue if t['met'] is None)

@@ -5,6 +5,11 @@
 
 cpus_online() { [ "$(nproc)" -ge 2 ]; }
 lat() { munmap_swap_latency -b zram "$@" --floor; }
+# kill_refill_cg ARGS: kill_refill for zswap, from a cgroup of its own.
+kill_refill_cg() {
+	cg_make zsd_refill &&
+		sh -c "echo \$\$ >$CG/cgroup.procs && exec kill_refill -b zswap $*"
+}
 
 # In order; the zram cases run with zram0 as swap, the zswap ones with
 # zswap in front of the virtio disk.
@@ -14,6 +19,7 @@ munmap_swap_latency_zram
 munmap_swap_latency_zram_2procs
 kill_latency_zram
 mrelease_latency_zram_2procs
+kill_refill_zram
 reuse_integrity_zram
 zram_switch_rejects_bad_input
 zram_no_leak_after_flush
@@ -39,12 +45,14 @@ reuse_integrity_zram_after_teardown
 zswap_swap_on
 zswap_switch_rejects_bad_input
 munmap_swap_latency_zswap
+kill_refill_zswap
 reuse_integrity_zswap
 zswap_no_leak_after_flush
 zswap_slot_reuse_while_free_pending
 zswap_compressor_switch_and_swapoff_pending
 zswap_writeback_racing_invalidation
-zswap_memcg_limit_ignores_freed_entries"
+zswap_memcg_limit_ignores_freed_entries
+zswap_shrinker_skips_freed_entries"
 
 # reuse_integrity rounds need 95% of the VMA out (not the default 99%):
 # with 16 KiB pages a 16 MiB VMA is 1024 pages, and the few dozen a round
@@ -61,6 +69,7 @@ check_case() {
 	kill_latency_zram) ktap_run "$1" lat -s 64 -r 2 --op kill ;;
 	mrelease_latency_zram_2procs)
 		ktap_run "$1" lat -s 32 -p 2 -r 1 --op mrelease ;;
+	kill_refill_zram) ktap_run "$1" kill_refill -b zram -s 16 ;;
 	reuse_integrity_zram) ktap_run "$1" $RI -s 16 -r 6 ;;
 	zram_switch_rejects_bad_input) ktap_check "$1" check_switch_input ;;
 	zram_no_leak_after_flush)
@@ -95,6 +104,7 @@ check_case() {
 	zswap_switch_rejects_bad_input) ktap_check "$1" check_zswap_switch_input ;;
 	munmap_swap_latency_zswap)
 		ktap_run "$1" munmap_swap_latency -b zswap -s 64 -r 2 --floor ;;
+	kill_refill_zswap) ktap_run "$1" kill_refill_cg -s 16 ;;
 	reuse_integrity_zswap) ktap_run "$1" $RI -s 16 -r 6 ;;
 	zswap_no_leak_after_flush)
 		ktap_check "$1" check_zswap_no_leak reuse_integrity -s 32 -r 4 ;;
@@ -106,6 +116,8 @@ check_case() {
 		ktap_check "$1" check_zswap_writeback_race ;;
 	zswap_memcg_limit_ignores_freed_entries)
 		ktap_check "$1" check_zswap_memcg_limit_ignores_freed ;;
+	zswap_shrinker_skips_freed_entries)
+		ktap_check "$1" check_zswap_shrinker_skips_freed ;;
 	*) ktap_check "$1" echo "no case named $1" false ;;
 	esac
 }

@@ -28,3 +28,15 @@ zswap_swap_off() {
 	swapoff /dev/vda 2>/dev/null
 	echo 0 >/sys/module/zswap/parameters/enabled
 }
+
+# cg_make NAME: cgroup2 mounted, the memory controller on, and CG set to
+# a new child cgroup NAME with zswap limits.
+cg_make() {
+	c=/sys/fs/cgroup
+	[ -e $c/cgroup.controllers ] || mount -t cgroup2 none $c ||
+		{ echo "cannot mount cgroup2 on $c"; return 1; }
+	grep -qw memory $c/cgroup.controllers || { echo "no memory controller"; return 1; }
+	echo +memory >$c/cgroup.subtree_control || return 1
+	CG=$c/$1
+	mkdir -p $CG && [ -w $CG/memory.zswap.max ] || { echo "no $CG/memory.zswap.max"; return 1; }
+}

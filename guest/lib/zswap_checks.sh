@@ -118,13 +118,7 @@ cg_stat() { awk -v f="$1" '$1 == f { print $2 }' $CG/memory.stat; }
 # live entries back (zswpwb) for memory A already freed. zswap uncharges
 # an entry when it is invalidated; only its memory waits for the drain.
 check_zswap_memcg_limit_ignores_freed() {
-	c=/sys/fs/cgroup
-	[ -e $c/cgroup.controllers ] || mount -t cgroup2 none $c ||
-		{ echo "cannot mount cgroup2 on $c"; return 1; }
-	grep -qw memory $c/cgroup.controllers || { echo "no memory controller"; return 1; }
-	echo +memory >$c/cgroup.subtree_control || return 1
-	CG=$c/zsd_limit
-	mkdir -p $CG && [ -w $CG/memory.zswap.max ] || { echo "no $CG/memory.zswap.max"; return 1; }
+	cg_make zsd_limit || return 1
 	rc=1
 	idle_off $ZSW
 	if cg_hold a 1; then
@@ -153,6 +147,54 @@ check_zswap_memcg_limit_ignores_freed() {
 	u=$(num $CG/memory.zswap.current) || u=x
 	echo "after both and a flush: zswap.current $u"
 	[ "$u" = 0 ] || rc=1
+	rmdir $CG 2>/dev/null
+	return $rc
+}
+
+# The zswap shrinker meets entries already freed. A and then C, in a
+# cgroup on cpu0, page out 1 and 4 MiB; A exits with its frees pending
+# (idle_ms at its maximum, all in cpu0's buffer), so its entries, erased
+# but waiting for the drain, are still on the LRU, the oldest there.
+# memory.reclaim of the cgroup runs the shrinker (the core's own shrinker
+# is not memcg aware, so it does not drain them first): it must drop A's
+# entries and write back C's, with no failed writeback. Treated as live
+# (mutant shrinker_writes_back_dead), A's entries, whose swap slots are
+# free, kept ten reclaim rounds from writing back any of C.
+check_zswap_shrinker_skips_freed() {
+	cg_make zsd_shrink || return 1
+	rc=1
+	sh0=$(cat $ZP/shrinker_enabled)
+	echo Y >$ZP/shrinker_enabled
+	idle_off $ZSW
+	if cg_hold a 1; then
+		a=$HOLD_PID
+		if cg_hold c 4; then
+			c=$HOLD_PID
+			kill -USR1 $a
+			wait $a
+			p0=$(num $ZSW/pushed) && d0=$(num $ZSW/drained)
+			rf0=$(num $ZW/reject_reclaim_fail) && wb0=$(num $ZW/written_back_pages)
+			# A pass gives referenced entries a second chance: reclaim
+			# until some of C is written back (10 rounds at most).
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				echo 4M >$CG/memory.reclaim 2>/dev/null
+				wb1=$(num $ZW/written_back_pages) || break
+				[ "$wb1" -gt "$wb0" ] && break
+			done
+			rf1=$(num $ZW/reject_reclaim_fail) && wb1=$(num $ZW/written_back_pages)
+			p1=$(num $ZSW/pushed) && d1=$(num $ZSW/drained)
+			kill -USR1 $c
+			wait $c
+			crc=$?
+			echo "A's frees pending: $((p0 - d0)) before the reclaim, $((p1 - d1)) after"
+			echo "reclaim: written back $((wb1 - wb0)), failed $((rf1 - rf0))"
+			[ $((p0 - d0)) -gt 0 ] && [ $((p1 - d1)) -gt 0 ] && [ $((wb1 - wb0)) -gt 0 ] &&
+				[ "$rf1" = "$rf0" ] && [ $crc = 0 ] && rc=0
+		fi
+	fi
+	echo "$sh0" >$ZP/shrinker_enabled
+	zswap_flush
+	idle_default
 	rmdir $CG 2>/dev/null
 	return $rc
 }

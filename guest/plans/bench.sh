@@ -5,6 +5,8 @@
 # and, optionally, how the memory goes (munmap_swap_latency --op; default
 # munmap, the others kill the children like a low-memory killer):
 #   zsd.args=backends=zram,sizes=256,procs=1:2:3,runs=3,ops=kill:mrelease
+# op 'refill' runs kill_refill instead (one process killed, the next one
+# refilling under a limit; zswap's in a cgroup), for one process only.
 # Each measurement prints one '# JSON {...}' line (the selftest's own, with
 # its "op" key) tagged with the kernel's mode, the run's number (rep, from
 # 1) and the kernel release; modes of one cell are interleaved run by run
@@ -33,14 +35,32 @@ set_mode() {
 	[ -w "$f" ] && echo "$v" >"$f"
 }
 
+# skip P O: whether op O has no cell for P processes.
+skip() { [ "$2" = refill ] && [ "$1" != 1 ]; }
+
+# measure B S P O FLOOR: one run of op O, its output in /tmp/run.out.
+measure() {
+	case $4 in
+	refill)
+		if [ "$1" = zswap ]; then
+			cg_make zsd_bench || return 1
+			sh -c "echo \$\$ >$CG/cgroup.procs && exec kill_refill -b zswap -s $2 -j"
+		else
+			kill_refill -b "$1" -s "$2" -j
+		fi ;;
+	*) munmap_swap_latency -b "$1" -s "$2" -p "$3" -r 1 --op "$4" $5 -j ;;
+	esac >/tmp/run.out 2>&1
+}
+
 n=0
 for b in $backends; do for s in $sizes; do for p in $procs; do for o in $ops; do
-	n=$((n + 1))
+	skip "$p" "$o" || n=$((n + 1))
 done; done; done; done
 ktap_begin "$n"
 for b in $backends; do
 	"${b}_swap_on" 3G || { echo "ZSD: cannot set up $b swap"; continue; }
 	for s in $sizes; do for p in $procs; do for o in $ops; do
+		skip "$p" "$o" && continue
 		ktap_n=$((ktap_n + 1))
 		ok=ok
 		# The floor (munmap of zero-page PTEs) is the munmap cells'
@@ -54,8 +74,8 @@ for b in $backends; do
 		echo "ZSD: bench $b ${s}MiB x$p $o ($runs runs, modes: $modes)"
 		for r in $(seq 1 "$runs"); do for m in $modes; do
 			set_mode "$b" "$m"
-			munmap_swap_latency -b "$b" -s "$s" -p "$p" -r 1 --op "$o" $floor -j \
-				>/tmp/run.out 2>&1 || { rc=$?; [ $rc -eq 4 ] || ok="not ok"; }
+			measure "$b" "$s" "$p" "$o" "$floor" ||
+				{ rc=$?; [ $rc -eq 4 ] || ok="not ok"; }
 			grep '^# JSON ' /tmp/run.out |
 				sed "s/^# JSON {/# JSON {\"mode\":\"$m\",\"rep\":$r,\"kernel\":\"$(uname -r)\",/" >"$KTAP"
 			grep -E '^not ok|# SKIP|^# ' /tmp/run.out | grep -v JSON | head -5

@@ -22,6 +22,16 @@ use kernel::{
 /// backlog never monopolises a worker.
 const DRAIN_BUDGET: usize = 64;
 
+/// Nice level of a drain worker while it drains. The drain is work that
+/// the pushing tasks handed off: on a busy CPU it runs behind them (an
+/// exiting process, the killer's `process_mrelease()`) instead of taking a
+/// fair share from them, and on an idle CPU at full speed. Memory needed at
+/// once does not wait for it: reclaim (the shrinker) and the users' limits
+/// (`zs_deferred_reclaim()`) drain in their own context.
+const DRAIN_NICE: isize = 19;
+/// `static_prio` of nice 0 (`DEFAULT_PRIO`, `MAX_RT_PRIO + NICE_WIDTH / 2`).
+const DEFAULT_PRIO: c_int = 120;
+
 impl Deferred {
     /// Makes sure a drain worker runs soon: this CPU's, so that pages
     /// filled on several CPUs are drained by as many workers at once. Any
@@ -280,7 +290,16 @@ pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) 
         )
     };
     let d = w.owner();
-    if d.drain_some() {
+    let task = kernel::task::Task::current_raw();
+    // SAFETY: `task` is this worker, alive while it runs us; the workqueue
+    // code gave it the nice level of its pool, which we put back below.
+    let pool_nice = unsafe { (*task).static_prio } - DEFAULT_PRIO;
+    // SAFETY: As above; any task may change its own nice level.
+    unsafe { bindings::set_user_nice(task, DRAIN_NICE) };
+    let more = d.drain_some();
+    // SAFETY: As above.
+    unsafe { bindings::set_user_nice(task, pool_nice as isize) };
+    if more {
         d.queue_drain(w);
     }
 }

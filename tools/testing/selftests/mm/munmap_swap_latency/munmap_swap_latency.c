@@ -24,6 +24,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -51,6 +52,14 @@
 #define NSEC_PER_SEC		1000000000ULL
 #define POLL_NS			NSEC_PER_MSEC
 #define SETTLE_NS		(20 * NSEC_PER_MSEC)
+/*
+ * Workers are quiet once they use less than WORKERS_QUIET_CPU_NS in
+ * WORKERS_QUIET_NS, longer than the default idle_ms (100) after which
+ * partial buffers drain.
+ */
+#define WORKERS_QUIET_NS	(150 * NSEC_PER_MSEC)
+#define WORKERS_QUIET_CPU_NS	(NSEC_PER_MSEC / 2)
+#define WORKERS_QUIET_TRIES	20
 #define TAG_MAGIC		0x6d736c7400000000ULL	/* "mslt" */
 
 enum backend {
@@ -124,6 +133,8 @@ struct child_slot {
 	int munmap_err;
 	unsigned long long start_ns;
 	unsigned long long end_ns;
+	/* CPU time used before the free began (munmap(), or the kill). */
+	unsigned long long cpu_mark_ns;
 };
 
 /* Lives in a MAP_SHARED anonymous mapping shared by parent and children. */
@@ -141,6 +152,8 @@ struct run_result {
 	double floor_ms;	/* negative: not measured */
 	double swapped_pct;
 	double signal_ms;	/* kill ops: the signals and mrelease calls */
+	double task_cpu_ms;	/* CPU of the freeing tasks, from the free on */
+	double worker_cpu_ms;	/* CPU of kernel workers meanwhile */
 	long long grown;	/* backend growth before munmap(), bytes */
 	bool measured;		/* munmap() was timed */
 };
@@ -171,6 +184,88 @@ static void sleep_ns(unsigned long long ns)
 static double ns_to_ms(unsigned long long ns)
 {
 	return (double)ns / NSEC_PER_MSEC;
+}
+
+/* CPU time of the calling process so far. */
+static unsigned long long process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		ksft_exit_fail_perror("clock_gettime");
+	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* se.sum_exec_runtime of task @pid from /proc/@pid/sched, in ns, or 0. */
+static unsigned long long sched_runtime_ns(const char *pid)
+{
+	unsigned long long ms = 0, frac = 0;
+	char path[PATH_MAX], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/sched", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "se.sum_exec_runtime : %llu.%llu", &ms, &frac) >= 1)
+			break;
+	}
+	fclose(f);
+	/* Printed as milliseconds with six decimals. */
+	return ms * NSEC_PER_MSEC + frac;
+}
+
+/*
+ * CPU time of every kernel worker so far: kworkers, which run the deferred
+ * frees' drains (and whatever else the kernel queues), and the drain
+ * queues' rescuers (zsd_*). Exact for a worker that is not running.
+ */
+static unsigned long long workers_cpu_ns(void)
+{
+	unsigned long long sum = 0;
+	char path[PATH_MAX], comm[32];
+	struct dirent *e;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    (!strncmp(comm, "kworker", 7) || !strncmp(comm, "zsd_", 4)))
+			sum += sched_runtime_ns(e->d_name);
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+/*
+ * Worker CPU time since @before, once the workers have gone quiet: the
+ * last batches may still be draining when the backend's counter reads as
+ * returned, and partial buffers drain only after idle_ms.
+ */
+static double workers_ms_since(unsigned long long before)
+{
+	unsigned long long prev, cur = workers_cpu_ns();
+	int i;
+
+	for (i = 0; i < WORKERS_QUIET_TRIES; i++) {
+		prev = cur;
+		sleep_ns(WORKERS_QUIET_NS);
+		cur = workers_cpu_ns();
+		if (cur - prev < WORKERS_QUIET_CPU_NS)
+			break;
+	}
+	return ns_to_ms(prev - before);
 }
 
 static long count_resident(char *buf, size_t len, unsigned char *vec)
@@ -327,16 +422,19 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 		child_report(sh, slot, CHILD_NOSWAP, NULL);
 		goto out_unmap;
 	}
-	child_report(sh, slot, CHILD_READY, NULL);
-
 	/* Killed by the parent, with the VMA in place. */
-	if (opt.op != OP_MUNMAP)
+	if (opt.op != OP_MUNMAP) {
+		slot->cpu_mark_ns = process_cpu_ns();
+		child_report(sh, slot, CHILD_READY, NULL);
 		for (;;)
 			pause();
+	}
+	child_report(sh, slot, CHILD_READY, NULL);
 
 	if (!child_wait_go(sh))
 		goto out_unmap;
 
+	slot->cpu_mark_ns = process_cpu_ns();
 	t0 = now_ns();
 	if (munmap(buf, len))
 		slot->munmap_err = errno ? errno : EINVAL;
@@ -444,14 +542,17 @@ static int kill_and_mrelease(pid_t pid)
  * are from the first signal; memory that was back before the last child was
  * reaped counts as back at that moment.
  */
-static int kill_children(pid_t *pids, bool *reaped, unsigned int n,
-			 unsigned long long baseline, unsigned long long slack,
-			 struct run_result *res)
+static int kill_children(struct shared *sh, pid_t *pids, bool *reaped,
+			 unsigned int n, unsigned long long baseline,
+			 unsigned long long slack, struct run_result *res)
 {
-	unsigned long long t0, t_sig, t_reaped, val;
+	unsigned long long t0, t_sig, t_reaped, val, cpu, task_cpu, workers0;
 	int ret = KSFT_PASS, status;
 	unsigned int i;
 
+	workers0 = workers_cpu_ns();
+	/* The killer's own CPU: process_mrelease() frees in its context. */
+	task_cpu = process_cpu_ns();
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		if (opt.op == OP_KILL ? kill(pids[i], SIGKILL) :
@@ -461,13 +562,15 @@ static int kill_children(pid_t *pids, bool *reaped, unsigned int n,
 		}
 	}
 	t_sig = now_ns();
+	task_cpu = process_cpu_ns() - task_cpu;
 	for (i = 0; i < n; i++) {
-		if (wait_child(pids[i], &status)) {
+		if (wait_child_cpu(pids[i], &status, &cpu)) {
 			ksft_perror("waitpid");
 			ret = KSFT_FAIL;
 			continue;
 		}
 		reaped[i] = true;
+		task_cpu += cpu - sh->slot[i].cpu_mark_ns;
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
 			ksft_print_msg("child %u was not killed (status 0x%x)\n",
 				       i, status);
@@ -479,6 +582,7 @@ static int kill_children(pid_t *pids, bool *reaped, unsigned int n,
 	res->munmap_ms = ns_to_ms(t_reaped - t0);
 	res->munmap_max_ms = res->munmap_ms;
 	res->measured = true;
+	res->task_cpu_ms = ns_to_ms(task_cpu);
 
 	for (;;) {
 		if (read_counter(&val)) {
@@ -488,6 +592,7 @@ static int kill_children(pid_t *pids, bool *reaped, unsigned int n,
 		}
 		if (val <= baseline + slack) {
 			res->returned_ms = ns_to_ms(now_ns() - t0);
+			res->worker_cpu_ms = workers_ms_since(workers0);
 			return ret;
 		}
 		if (now_ns() - t0 > opt.returned_timeout_ms * NSEC_PER_MSEC) {
@@ -508,6 +613,7 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 	unsigned long long total = len * opt.nprocs;
 	unsigned long long slack = total / 100;
 	unsigned long long baseline, before, val, t_go, t_ret = 0, start;
+	unsigned long long cpu, task_cpu = 0, workers0;
 	unsigned long npages = 0, resident = 0;
 	unsigned int i, n = opt.nprocs;
 	bool returned = false;
@@ -604,7 +710,7 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 	}
 
 	if (opt.op != OP_MUNMAP) {
-		ret = kill_children(pids, reaped, n, baseline, slack, res);
+		ret = kill_children(sh, pids, reaped, n, baseline, slack, res);
 		if (opt.floor && measure_floor(len, &res->floor_ms)) {
 			ksft_perror("floor measurement");
 			res->floor_ms = -1;
@@ -615,6 +721,7 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 
 	/* Let every child reach its spin loop, then release them all. */
 	sleep_ns(SETTLE_NS);
+	workers0 = workers_cpu_ns();
 	t_go = now_ns();
 	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
 
@@ -643,12 +750,13 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 	for (i = 0; i < n; i++) {
 		if (reaped[i])
 			continue;
-		if (wait_child(pids[i], &status)) {
+		if (wait_child_cpu(pids[i], &status, &cpu)) {
 			ksft_perror("waitpid");
 			ret = KSFT_FAIL;
 			continue;
 		}
 		reaped[i] = true;
+		task_cpu += cpu - sh->slot[i].cpu_mark_ns;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
 			ksft_print_msg("child %u exited abnormally (status 0x%x)\n",
 				       i, status);
@@ -687,6 +795,9 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 			 (times[n / 2 - 1] + times[n / 2]) / 2;
 	if (returned && start != ULLONG_MAX)
 		res->returned_ms = t_ret > start ? ns_to_ms(t_ret - start) : 0;
+	res->task_cpu_ms = ns_to_ms(task_cpu);
+	if (returned)
+		res->worker_cpu_ms = workers_ms_since(workers0);
 
 	if (opt.floor && measure_floor(len, &res->floor_ms)) {
 		ksft_perror("floor measurement");
@@ -729,6 +840,8 @@ static void report_run(unsigned int run, const struct run_result *res)
 		ksft_print_msg("run %u: %s: signals %.3f ms, all reaped after %.3f ms, memory %s\n",
 			       run, op_name[opt.op], res->signal_ms,
 			       res->munmap_ms, returned);
+	ksft_print_msg("run %u: CPU: tasks %.3f ms, kernel workers %.3f ms\n",
+		       run, res->task_cpu_ms, res->worker_cpu_ms);
 
 	if (!opt.json)
 		return;
@@ -743,6 +856,8 @@ static void report_run(unsigned int run, const struct run_result *res)
 		print_ms_json("reaped_ms", res->munmap_ms);
 	}
 	print_ms_json("returned_ms", res->returned_ms);
+	print_ms_json("task_cpu_ms", res->task_cpu_ms);
+	print_ms_json("worker_cpu_ms", res->worker_cpu_ms);
 	print_ms_json("floor_ms", res->floor_ms);
 	printf(",\"swapped_pct\":%.1f}\n", res->swapped_pct);
 }

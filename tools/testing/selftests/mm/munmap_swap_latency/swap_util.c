@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest.h"
@@ -63,12 +64,26 @@ int count_swaps(void)
 
 int wait_child(pid_t pid, int *status)
 {
+	unsigned long long cpu_ns;
+
+	return wait_child_cpu(pid, status, &cpu_ns);
+}
+
+int wait_child_cpu(pid_t pid, int *status, unsigned long long *cpu_ns)
+{
+	struct rusage ru;
 	pid_t ret;
 
 	do {
-		ret = waitpid(pid, status, 0);
+		ret = wait4(pid, status, 0, &ru);
 	} while (ret < 0 && errno == EINTR);
-	return ret == pid ? 0 : -1;
+	if (ret != pid)
+		return -1;
+	*cpu_ns = ((unsigned long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		  1000000000ULL +
+		  ((unsigned long long)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
+		  1000ULL;
+	return 0;
 }
 
 int page_out(char *buf, size_t len, bool best_effort)

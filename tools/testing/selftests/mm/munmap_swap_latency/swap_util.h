@@ -51,6 +51,12 @@ int count_swaps(void);
 int wait_child(pid_t pid, int *status);
 
 /*
+ * As wait_child(), and store in @cpu_ns the CPU time (user and system) the
+ * child used over its whole life.
+ */
+int wait_child_cpu(pid_t pid, int *status, unsigned long long *cpu_ns);
+
+/*
  * MADV_PAGEOUT [@buf, @buf + @len) in chunks of a few MiB.  Return 0, or -1
  * with errno set when a chunk fails; with @best_effort, EAGAIN, EBUSY and
  * EINTR (pages that cannot be reclaimed right now) do not count as failures.
