@@ -117,8 +117,11 @@ build_series() {
 		for f in $files; do
 			[ -f "$TOP/$f" ] || die "series: $f does not exist"
 			blob=$(git -C "$SRC_PATCHED" hash-object -w "$TOP/$f")
+			# Scripts keep their executable bit (selftests' TEST_PROGS).
+			mode=100644
+			[ -x "$TOP/$f" ] && mode=100755
 			git -C "$SRC_PATCHED" update-index --add \
-				--cacheinfo "100644,$blob,$f"
+				--cacheinfo "$mode,$blob,$f"
 		done
 		tree=$(git -C "$SRC_PATCHED" write-tree)
 		msg=$(printf '%s\n\n%b\nSigned-off-by: %s\n' "$subject" "$body" "$AUTHOR")

@@ -60,13 +60,17 @@ as_root() {
 # --- apt packages ---
 APT_PKGS="flex bison bc libelf-dev libssl-dev cpio busybox-static \
 	qemu-system-x86 ccache xz-utils rsync git make gcc python3 python3-pip"
+# The mm kselftests, built whole and static: libnuma and libcap for the
+# tests that link them, static bash for run_vmtests.sh in the guest.
+APT_PKGS="$APT_PKGS libnuma-dev libcap-dev bash-static"
 # The debug (KASAN) kernel is built with LLVM: bookworm's clang-19 (7.3
 # needs LLVM >= 17.0.1), its linker and binutils, and libclang-19 for bindgen.
 APT_PKGS="$APT_PKGS clang-19 lld-19 llvm-19 libclang1-19"
 # arm64: bookworm's cross gcc 12 (trixie's would upgrade the host's gcc and
 # binutils), static glibc for the selftests, qemu-system-aarch64.
 [ "${ARCH:-x86_64}" = arm64 ] &&
-	APT_PKGS="$APT_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
+	APT_PKGS="$APT_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm \
+		libnuma-dev:arm64 libcap-dev:arm64"
 # make check-gki (GKI=1): clang 22, whose LLVM is the one rustc uses, so
 # that CONFIG_RUST_INLINE_HELPERS can inline C helpers into Rust.
 [ "${GKI:-0}" = 1 ] && APT_PKGS="$APT_PKGS clang-22 lld-22 llvm-22 libclang1-22"
@@ -87,8 +91,12 @@ if [ -n "$missing" ]; then
 		cmds+=("printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: trixie-backports' 'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' >$SOURCES")
 		cmds+=("printf '%s\n' 'Package: *' 'Pin: release n=trixie-backports' 'Pin-Priority: 1' '' 'Package: linux-source-7.3' 'Pin: release n=trixie-backports' 'Pin-Priority: 500' >$PIN")
 	fi
+	# arm64 libraries for the cross-built selftests need the architecture.
+	if [[ "$missing" == *:arm64* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		cmds+=("dpkg --add-architecture arm64")
+	fi
 	# apt's lists are refreshed at most every ten hours, or when the
-	# source package is not known yet.
+	# source package is not known yet (or an architecture was added).
 	if [ ${#cmds[@]} != 0 ] || [ ! -f "$APT_STAMP" ] ||
 	   [ -n "$(find "$APT_STAMP" -mmin +600 2>/dev/null)" ]; then
 		cmds+=("apt-get update -qq && touch $APT_STAMP")
@@ -157,6 +165,16 @@ if [ "${ARCH:-x86_64}" = arm64 ] && [ ! -x "$TOOLS/arm64/bin/busybox" ]; then
 	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$TOOLS/arm64"
 	rm -rf "$tmp"
 	[ -x "$TOOLS/arm64/bin/busybox" ] || die "busybox-static:arm64 has no bin/busybox"
+fi
+if [ "${ARCH:-x86_64}" = arm64 ] && [ ! -x "$TOOLS/arm64/bin/bash-static" ]; then
+	log "fetching bash-static:arm64"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -qq bash-static:arm64) ||
+		die "cannot download bash-static:arm64"
+	mkdir -p "$TOOLS/arm64"
+	dpkg-deb -x "$tmp"/bash-static_*_arm64.deb "$TOOLS/arm64"
+	rm -rf "$tmp"
+	[ -x "$TOOLS/arm64/bin/bash-static" ] || die "bash-static:arm64 has no bin/bash-static"
 fi
 
 # --- libclang 18 from PyPI: leaves the system's libraries alone ---

@@ -5,6 +5,8 @@
 
 cpus_online() { [ "$(nproc)" -ge 2 ]; }
 lat() { munmap_swap_latency -b zram "$@" --floor; }
+# run_ksft COLLECTION:TEST: one installed kselftest, run as a user would.
+run_ksft() { (cd /kselftest && ./run_kselftest.sh -t "$1"); }
 # kill_refill_cg ARGS: kill_refill for zswap, from a cgroup of its own.
 kill_refill_cg() {
 	cg_make zsd_refill &&
@@ -12,8 +14,11 @@ kill_refill_cg() {
 }
 
 # In order; the zram cases run with zram0 as swap, the zswap ones with
-# zswap in front of the virtio disk.
+# zswap in front of the virtio disk. The mm kselftests' swap_free category
+# runs first, while no swap is on: it adds a zram device of its own, which
+# must be the first one used (busybox's swapon has no -p).
 CHECK_CASES="smp_both_vcpus_online
+kselftest_mm_swap_free
 zram_swap_on
 munmap_swap_latency_zram
 munmap_swap_latency_zram_2procs
@@ -71,6 +76,7 @@ check_case() {
 		ktap_run "$1" lat -s 32 -p 2 -r 1 --op mrelease ;;
 	kill_refill_zram) ktap_run "$1" kill_refill -b zram -s 16 ;;
 	reuse_integrity_zram) ktap_run "$1" $RI -s 16 -r 6 ;;
+	kselftest_mm_swap_free) ktap_run "$1" run_ksft mm:ksft_swap_free.sh ;;
 	zram_switch_rejects_bad_input) ktap_check "$1" check_switch_input ;;
 	zram_no_leak_after_flush)
 		ktap_check "$1" check_no_leak zram0 reuse_integrity -s 32 -r 4 ;;

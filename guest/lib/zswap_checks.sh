@@ -176,8 +176,10 @@ check_zswap_shrinker_skips_freed() {
 			rf0=$(num $ZW/reject_reclaim_fail) && wb0=$(num $ZW/written_back_pages)
 			# A pass gives referenced entries a second chance: reclaim
 			# until some of C is written back (10 rounds at most).
-			for _ in 1 2 3 4 5 6 7 8 9 10; do
+			for r in 1 2 3 4 5 6 7 8 9 10; do
 				echo 4M >$CG/memory.reclaim 2>/dev/null
+				echo "reclaim round $r: exit $?, cgroup zswapped $(cg_stat zswapped)," \
+					"written back in all $(cat $ZW/written_back_pages)"
 				wb1=$(num $ZW/written_back_pages) || break
 				[ "$wb1" -gt "$wb0" ] && break
 			done

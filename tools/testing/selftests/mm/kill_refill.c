@@ -129,17 +129,6 @@ static int backend_usage(unsigned long long *val)
 	return read_field(usage_path, opt.backend == ZRAM ? 3 : 1, val);
 }
 
-static int write_limit(const char *val)
-{
-	FILE *f = fopen(limit_path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0;
-	return fclose(f) || ret ? -1 : 0;
-}
-
 static void read_counters(struct counters *c)
 {
 	char path[256];
@@ -282,6 +271,7 @@ static int wait_returned(unsigned long long baseline, unsigned long long slack)
 static int run_once(unsigned int run)
 {
 	unsigned long long baseline, held, slack, t0, t1;
+	const char *unlimited = opt.backend == ZRAM ? "0" : "max";
 	struct child_report ra, rb;
 	struct counters c0, c1;
 	double refill_ms, b_resident_pct;
@@ -312,8 +302,7 @@ static int run_once(unsigned int run)
 	}
 	/* Room for what is held now and an eighth of A's share more. */
 	snprintf(limit, sizeof(limit), "%llu", held + (held - baseline) / 8);
-	if (write_limit(limit))
-		ksft_exit_fail_perror(limit_path);
+	write_file(limit_path, limit, strlen(limit) + 1);
 	read_counters(&c0);
 
 	t0 = now_ns();
@@ -329,8 +318,7 @@ static int run_once(unsigned int run)
 		ret = KSFT_FAIL;
 	}
 	kill_and_reap(b);
-	if (write_limit(opt.backend == ZRAM ? "0" : "max"))
-		ksft_exit_fail_perror(limit_path);
+	write_file(limit_path, unlimited, strlen(unlimited) + 1);
 	if (wait_returned(baseline, slack)) {
 		ksft_perror("memory not returned after B");
 		ret = KSFT_FAIL;
@@ -450,7 +438,7 @@ int main(int argc, char **argv)
 		print_usage(argv[0]);
 
 	ksft_print_header();
-	page_size = get_page_size();
+	page_size = psize();
 	skip_without_swap();
 	setup_paths();
 	ksft_set_plan(opt.runs);

@@ -1005,7 +1005,7 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 
-	page_size = get_page_size();
+	page_size = psize();
 
 	check_environment();
 

@@ -405,7 +405,7 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 
-	page_size = get_page_size();
+	page_size = psize();
 	page_words = page_size / sizeof(*expected);
 
 	skip_without_swap();

@@ -832,7 +832,7 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 
-	page_size = get_page_size();
+	page_size = psize();
 	page_words = page_size / sizeof(unsigned long long);
 
 	skip_without_swap();

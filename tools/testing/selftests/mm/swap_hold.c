@@ -39,7 +39,7 @@ static void fill_tokens(unsigned long long *p, size_t nwords,
 
 int main(int argc, char **argv)
 {
-	size_t page_size = get_page_size(), len, i;
+	size_t page_size = psize(), len, i;
 	sigset_t usr1;
 	char *buf;
 	int fd, sig;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by munmap_swap_latency, reuse_integrity and swap_churn.
+ * Helpers shared by the swap-free tests (munmap_swap_latency,
+ * reuse_integrity, swap_churn, swap_hold, kill_refill), beside vm_util.h.
  */
 #ifndef __SWAP_UTIL_H__
 #define __SWAP_UTIL_H__
@@ -15,6 +16,7 @@
 #include <sys/types.h>
 
 #include "kselftest.h"
+#include "vm_util.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT		21
@@ -97,16 +99,6 @@ unsigned long block_pages(unsigned long step, unsigned long npages);
  * The helpers below end the test through kselftest.h, so they are inline to
  * use the kselftest counters of the program that calls them.
  */
-
-/* Return the page size; bail out if it cannot be found. */
-static inline size_t get_page_size(void)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-
-	if (psz <= 0)
-		ksft_exit_fail_msg("cannot get the page size\n");
-	return psz;
-}
 
 /* Skip the whole test unless there is an active swap device. */
 static inline void skip_without_swap(void)
