@@ -9,7 +9,7 @@ S := scripts
 export ARCH ?= x86_64
 export KSRC QUICK
 
-.PHONY: all help setup assemble build build-base kernel initramfs quick check check-modules bench lint rustdoc series series-check check-64k check-16k check-rt check-gki check-off stress mutants htmldocs shell clean distclean
+.PHONY: all help setup assemble build build-base kernel initramfs quick check check-modules kunit bench lint rustdoc series series-check check-64k check-16k check-rt check-gki check-off stress mutants htmldocs shell clean distclean
 
 all: check
 
@@ -88,6 +88,9 @@ check-rt: assemble ## the check boot on a PREEMPT_RT kernel (DEBUG_ATOMIC_SLEEP)
 # 16 KiB pages, as Android 15 and later ship them (QEMU -cpu max).
 check-16k: ## make check ARCH=arm64 on 16 KiB pages
 	@$(MAKE) --no-print-directory check ARCH=arm64 CHECK_VARIANT=patched-16k
+
+kunit: assemble ## the KUnit suite through the kernel's kunit.py and .kunitconfig (x86_64)
+	@$(S)/kunit.sh
 
 check-off: assemble ## the patched tree with the option off builds and boots
 	@$(S)/build.sh off && $(S)/initramfs.sh off >/dev/null && \

@@ -9,14 +9,22 @@
 //! for debugging and tests, not a setting. One file sits
 //! beside the instances' directories: `pages`, the batch pages all instances
 //! hold, so that a teardown can be checked to give back every page.
+//!
+//! Without `CONFIG_DEBUG_FS` there are no files: the attributes are still
+//! read and written by the rest of the crate and by KUnit.
 
+#[cfg(CONFIG_DEBUG_FS)]
 use crate::batch::PAGES;
 use crate::instance::{Deferred, IDLE_MS_MAX};
 use core::ptr;
+#[cfg(CONFIG_DEBUG_FS)]
 use kernel::{
     bindings,
+    sync::atomic::{Acquire, Release},
+};
+use kernel::{
     prelude::*,
-    sync::atomic::{Acquire, Atomic, Relaxed, Release},
+    sync::atomic::{Atomic, Relaxed},
 };
 
 /// What one debugfs file shows or sets.
@@ -72,6 +80,7 @@ const ATTRS: [(&CStr, u16, Attr); 13] = [
 ];
 
 /// `i_private` of one file: which instance, which attribute.
+#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
 struct Slot {
     /// The instance the file belongs to; set by [`DebugfsDir::create`].
     owner: Atomic<*const Deferred>,
@@ -80,19 +89,22 @@ struct Slot {
 }
 
 /// The debugfs directory of an instance and the data its files point to.
+#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
 pub(crate) struct DebugfsDir {
     /// `<name>/`: null before `create` and after `remove`, an error pointer if
     /// debugfs failed.
-    dir: Atomic<*mut bindings::dentry>,
+    dir: Atomic<*mut kernel::bindings::dentry>,
     /// One `i_private` per file, in [`ATTRS`] order.
     slots: [Slot; ATTRS.len()],
 }
 
 /// `/sys/kernel/debug/zs_deferred`, created by the first instance.
+#[cfg(CONFIG_DEBUG_FS)]
 static ROOT: Atomic<*mut bindings::dentry> = Atomic::new(ptr::null_mut());
 
 /// [`ROOT`], created on first use (or looked up if another instance won the
 /// race); an error pointer, not cached, if debugfs fails.
+#[cfg(CONFIG_DEBUG_FS)]
 fn root() -> *mut bindings::dentry {
     let r = ROOT.load(Acquire);
     if !r.is_null() {
@@ -134,12 +146,17 @@ fn root() -> *mut bindings::dentry {
 
 /// Removes [`ROOT`] and the files in it. Module unload only, after the
 /// last instance removed its own directory.
+#[cfg(CONFIG_DEBUG_FS)]
 pub(crate) fn remove_root() {
     let r = ROOT.xchg(ptr::null_mut(), Acquire);
     // SAFETY: `r` is null or the directory `root()` created or looked up;
     // `debugfs_remove()` takes both.
     unsafe { bindings::debugfs_remove(r) };
 }
+
+/// Without debugfs there is no root to remove.
+#[cfg(not(CONFIG_DEBUG_FS))]
+pub(crate) fn remove_root() {}
 
 impl DebugfsDir {
     /// No directory yet; each slot knows its attribute but has no owner.
@@ -152,7 +169,10 @@ impl DebugfsDir {
             }),
         }
     }
+}
 
+#[cfg(CONFIG_DEBUG_FS)]
+impl DebugfsDir {
     /// Creates the directory and its files. Failures are not fatal: the
     /// instance works without debugfs.
     pub(crate) fn create(&self, d: &Deferred) {
@@ -187,14 +207,26 @@ impl DebugfsDir {
     }
 }
 
+#[cfg(not(CONFIG_DEBUG_FS))]
+impl DebugfsDir {
+    /// Without debugfs there are no files to create.
+    pub(crate) fn create(&self, _d: &Deferred) {}
+
+    /// Without debugfs there are no files to remove.
+    pub(crate) fn remove(&self) {}
+}
+
 /// The `file_operations` of every file: `simple_attr` with our get/set.
+#[cfg(CONFIG_DEBUG_FS)]
 struct Fops(bindings::file_operations);
 
 // SAFETY: The table is immutable; its only pointers are functions and a
 // null owner.
+#[cfg(CONFIG_DEBUG_FS)]
 unsafe impl Sync for Fops {}
 
 /// The one table every file of every instance uses.
+#[cfg(CONFIG_DEBUG_FS)]
 static FOPS: Fops = Fops(bindings::file_operations {
     open: Some(attr_open),
     release: Some(bindings::simple_attr_release),
@@ -210,6 +242,7 @@ static FOPS: Fops = Fops(bindings::file_operations {
 /// # Safety
 ///
 /// Called by the VFS for one of our files, whose `i_private` is a `Slot`.
+#[cfg(CONFIG_DEBUG_FS)]
 unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: `i_private` is the `Slot` passed at creation.
     let slot = unsafe { &*(*inode).i_private.cast::<Slot>() };
@@ -233,6 +266,7 @@ unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings:
 /// # Safety
 ///
 /// `data` is a `Slot` of a live instance and `val` a valid out pointer.
+#[cfg(CONFIG_DEBUG_FS)]
 unsafe extern "C" fn attr_get(data: *mut c_void, val: *mut u64) -> c_int {
     // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
     let slot = unsafe { &*data.cast::<Slot>() };
@@ -249,6 +283,7 @@ unsafe extern "C" fn attr_get(data: *mut c_void, val: *mut u64) -> c_int {
 /// # Safety
 ///
 /// `data` is a `Slot` of a live instance.
+#[cfg(CONFIG_DEBUG_FS)]
 unsafe extern "C" fn attr_set(data: *mut c_void, val: u64) -> c_int {
     // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
     let slot = unsafe { &*data.cast::<Slot>() };
