@@ -152,29 +152,27 @@ fi
 command -v rustfmt >/dev/null && command -v clippy-driver >/dev/null ||
 	no_rust "rustfmt or clippy-driver is not on PATH."
 
-# --- arm64 guest userspace: Debian's busybox-static for arm64 ---
-if [ "${ARCH:-x86_64}" = arm64 ] && [ ! -x "$TOOLS/arm64/bin/busybox" ]; then
-	log "fetching busybox-static:arm64"
+# --- arm64 guest userspace: Debian's static busybox and bash for arm64 ---
+# fetch_arm64 PKG FILE: extract PKG:arm64 into $TOOLS/arm64 unless FILE
+# (a path inside it) is there already.
+fetch_arm64() {
+	[ -x "$TOOLS/arm64/$2" ] && return 0
+	log "fetching $1:arm64"
 	dpkg --print-foreign-architectures | grep -qx arm64 ||
 		as_root "adding the arm64 architecture to dpkg" \
 			"dpkg --add-architecture arm64 && apt-get update -qq"
+	local tmp
 	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -qq busybox-static:arm64) ||
-		die "cannot download busybox-static:arm64"
+	(cd "$tmp" && apt-get download -qq "$1:arm64") || die "cannot download $1:arm64"
 	mkdir -p "$TOOLS/arm64"
-	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$TOOLS/arm64"
+	dpkg-deb -x "$tmp/$1"_*_arm64.deb "$TOOLS/arm64"
 	rm -rf "$tmp"
-	[ -x "$TOOLS/arm64/bin/busybox" ] || die "busybox-static:arm64 has no bin/busybox"
-fi
-if [ "${ARCH:-x86_64}" = arm64 ] && [ ! -x "$TOOLS/arm64/bin/bash-static" ]; then
-	log "fetching bash-static:arm64"
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -qq bash-static:arm64) ||
-		die "cannot download bash-static:arm64"
-	mkdir -p "$TOOLS/arm64"
-	dpkg-deb -x "$tmp"/bash-static_*_arm64.deb "$TOOLS/arm64"
-	rm -rf "$tmp"
-	[ -x "$TOOLS/arm64/bin/bash-static" ] || die "bash-static:arm64 has no bin/bash-static"
+	[ -x "$TOOLS/arm64/$2" ] || die "$1:arm64 has no $2"
+}
+if [ "${ARCH:-x86_64}" = arm64 ]; then
+	fetch_arm64 busybox-static bin/busybox
+	# run_vmtests.sh is a bash script.
+	fetch_arm64 bash-static bin/bash-static
 fi
 
 # --- libclang 18 from PyPI: leaves the system's libraries alone ---

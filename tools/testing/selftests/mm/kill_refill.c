@@ -36,8 +36,6 @@
 #include "kselftest.h"
 #include "swap_util.h"
 
-#define NSEC_PER_MSEC		1000000ULL
-#define NSEC_PER_SEC		1000000000ULL
 #define PAGEOUT_TRIES		3
 #define RETURN_TIMEOUT_MS	10000
 #define TAG_MAGIC		0x6b726600000000ULL	/* "krf" */
@@ -72,15 +70,6 @@ struct counters {
 	unsigned long long zswpwb;
 	unsigned long long oom_kill;
 };
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts))
-		ksft_exit_fail_perror("clock_gettime");
-	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 /* Field @name of /proc/vmstat, or 0 if this kernel has none. */
 static unsigned long long vmstat_field(const char *name)

@@ -48,8 +48,6 @@
 #define PAGEOUT_RETRIES		3
 #define MIN_SLACK		(64UL << 10)
 #define MAX_PROCS		1024
-#define NSEC_PER_MSEC		1000000ULL
-#define NSEC_PER_SEC		1000000000ULL
 #define POLL_NS			NSEC_PER_MSEC
 #define SETTLE_NS		(20 * NSEC_PER_MSEC)
 /*
@@ -161,15 +159,6 @@ struct run_result {
 static size_t page_size;
 static char counter_path[PATH_MAX];
 
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts))
-		ksft_exit_fail_perror("clock_gettime");
-	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 static void sleep_ns(unsigned long long ns)
 {
 	struct timespec ts = {
@@ -184,16 +173,6 @@ static void sleep_ns(unsigned long long ns)
 static double ns_to_ms(unsigned long long ns)
 {
 	return (double)ns / NSEC_PER_MSEC;
-}
-
-/* CPU time of the calling process so far. */
-static unsigned long long process_cpu_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
-		ksft_exit_fail_perror("clock_gettime");
-	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
 /* se.sum_exec_runtime of task @pid from /proc/@pid/sched, in ns, or 0. */
@@ -424,7 +403,7 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 	}
 	/* Killed by the parent, with the VMA in place. */
 	if (opt.op != OP_MUNMAP) {
-		slot->cpu_mark_ns = process_cpu_ns();
+		slot->cpu_mark_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 		child_report(sh, slot, CHILD_READY, NULL);
 		for (;;)
 			pause();
@@ -434,7 +413,7 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 	if (!child_wait_go(sh))
 		goto out_unmap;
 
-	slot->cpu_mark_ns = process_cpu_ns();
+	slot->cpu_mark_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t0 = now_ns();
 	if (munmap(buf, len))
 		slot->munmap_err = errno ? errno : EINVAL;
@@ -552,7 +531,7 @@ static int kill_children(struct shared *sh, pid_t *pids, bool *reaped,
 
 	workers0 = workers_cpu_ns();
 	/* The killer's own CPU: process_mrelease() frees in its context. */
-	task_cpu = process_cpu_ns();
+	task_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		if (opt.op == OP_KILL ? kill(pids[i], SIGKILL) :
@@ -562,7 +541,7 @@ static int kill_children(struct shared *sh, pid_t *pids, bool *reaped,
 		}
 	}
 	t_sig = now_ns();
-	task_cpu = process_cpu_ns() - task_cpu;
+	task_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - task_cpu;
 	for (i = 0; i < n; i++) {
 		if (wait_child_cpu(pids[i], &status, &cpu)) {
 			ksft_perror("waitpid");

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/types.h>
@@ -26,6 +27,8 @@
 #endif
 
 #define MIB			(1024UL * 1024)
+#define NSEC_PER_MSEC		1000000ULL
+#define NSEC_PER_SEC		1000000000ULL
 #define MAX_BLOCK_SHIFT		5
 #define MAX_BLOCKS		32768
 
@@ -99,6 +102,22 @@ unsigned long block_pages(unsigned long step, unsigned long npages);
  * The helpers below end the test through kselftest.h, so they are inline to
  * use the kselftest counters of the program that calls them.
  */
+
+/* Return clock @clk in nanoseconds; bail out if it cannot be read. */
+static inline unsigned long long clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		ksft_exit_fail_perror("clock_gettime");
+	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Return CLOCK_MONOTONIC in nanoseconds. */
+static inline unsigned long long now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
 
 /* Skip the whole test unless there is an active swap device. */
 static inline void skip_without_swap(void)
