@@ -91,6 +91,16 @@ pub unsafe extern "C" fn zswap_deferred_push(entry: *mut c_void) -> bool {
     !d.is_null() && unsafe { bindings::zs_deferred_push(d, (&raw const entry).cast()) }
 }
 
+/// Counts a run of `nr` freed slots in the instance's run-length statistics.
+#[export]
+pub extern "C" fn zswap_deferred_note_run(nr: c_uint) {
+    let d = INSTANCE.load(Acquire);
+    if !d.is_null() {
+        // SAFETY: `d` is live (never destroyed once published).
+        unsafe { bindings::zs_deferred_note_run(d, nr) };
+    }
+}
+
 /// Frees every entry pushed so far.
 ///
 /// # Safety

@@ -60,10 +60,13 @@ pub(crate) enum Attr {
     PoolFree,
     /// `elem_size`: bytes per element, 4 or 8.
     ElemSize,
+    /// `runs_<n>`: runs of `n` to `2n - 1` elements the user reported
+    /// (`runs_2048`: 2048 or more), for bucket `log2(n)`.
+    Runs(usize),
 }
 
 /// File name, mode and meaning of every file, in directory order.
-const ATTRS: [(&CStr, u16, Attr); 13] = [
+const ATTRS: [(&CStr, u16, Attr); 25] = [
     (c"enabled", 0o444, Attr::Enabled),
     (c"idle_ms", 0o444, Attr::IdleMs),
     (c"pool_min", 0o444, Attr::PoolMin),
@@ -77,6 +80,18 @@ const ATTRS: [(&CStr, u16, Attr); 13] = [
     (c"pool_pages", 0o444, Attr::PoolPages),
     (c"pool_free", 0o444, Attr::PoolFree),
     (c"elem_size", 0o444, Attr::ElemSize),
+    (c"runs_1", 0o444, Attr::Runs(0)),
+    (c"runs_2", 0o444, Attr::Runs(1)),
+    (c"runs_4", 0o444, Attr::Runs(2)),
+    (c"runs_8", 0o444, Attr::Runs(3)),
+    (c"runs_16", 0o444, Attr::Runs(4)),
+    (c"runs_32", 0o444, Attr::Runs(5)),
+    (c"runs_64", 0o444, Attr::Runs(6)),
+    (c"runs_128", 0o444, Attr::Runs(7)),
+    (c"runs_256", 0o444, Attr::Runs(8)),
+    (c"runs_512", 0o444, Attr::Runs(9)),
+    (c"runs_1024", 0o444, Attr::Runs(10)),
+    (c"runs_2048", 0o444, Attr::Runs(11)),
 ];
 
 /// `i_private` of one file: which instance, which attribute.
@@ -321,6 +336,7 @@ pub(crate) fn read(d: &Deferred, attr: Attr) -> u64 {
         Attr::PoolPages => d.pool.counts().1 as u64,
         Attr::PoolFree => d.pool.counts().0 as u64,
         Attr::ElemSize => d.elem_size as u64,
+        Attr::Runs(bucket) => d.runs[bucket].load(Relaxed),
     }
 }
 

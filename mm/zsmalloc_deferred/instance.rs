@@ -41,6 +41,9 @@ pub(crate) const IDLE_MS_DEFAULT: u32 = 100;
 pub(crate) static IDLE_MS: Atomic<u32> = Atomic::new(IDLE_MS_DEFAULT);
 /// Longest accepted `idle_ms`: memory must not wait longer than a minute.
 pub(crate) const IDLE_MS_MAX: u32 = 60_000;
+/// Buckets of the run-length histogram: bucket `b` counts runs of
+/// `2^b..2^(b+1)` elements, the last one every longer run too.
+pub(crate) const RUN_BUCKETS: usize = 12;
 /// Part of RAM the pool of one instance may ever hold (1/64, ~1.6%).
 const POOL_MAX_RAM_SHIFT: u32 = 6;
 
@@ -160,6 +163,9 @@ pub(crate) struct Deferred {
     pub(crate) batches_queued: Atomic<u64>,
     /// Pushes refused for want of a pool page.
     pub(crate) fallbacks: Atomic<u64>,
+    /// Lengths of the runs the user reported (`zs_deferred_note_run()`),
+    /// by powers of two.
+    pub(crate) runs: [Atomic<u64>; RUN_BUCKETS],
     /// Unbound `WQ_MEM_RECLAIM` queue of the drain items: the drain frees
     /// memory, so it has a rescuer to run it when no worker can be created.
     pub(crate) wq: *mut bindings::workqueue_struct,
@@ -268,6 +274,13 @@ pub(crate) fn pool_ram_bound() -> usize {
 }
 
 impl Deferred {
+    /// Counts one run of `nr` elements freed together, in the bucket of
+    /// its power of two.
+    pub(crate) fn note_run(&self, nr: u32) {
+        let bucket = (nr.max(1).ilog2() as usize).min(RUN_BUCKETS - 1);
+        self.runs[bucket].add(1, Relaxed);
+    }
+
     /// Creates an instance; see `zs_deferred_create()`.
     pub(crate) fn create(
         name: &CStr,
@@ -319,6 +332,7 @@ impl Deferred {
             stale: Atomic::new(0),
             batches_queued: Atomic::new(0),
             fallbacks: Atomic::new(0),
+            runs: [const { Atomic::new(0) }; RUN_BUCKETS],
             wq,
             cpu_wq,
             idle_work <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| {

@@ -101,6 +101,18 @@ pub unsafe extern "C" fn zs_deferred_push(
     unsafe { instance(d).push(elem.cast()) }
 }
 
+/// Counts a run of `nr` elements in the run-length statistics; see
+/// `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// `d` is a live instance.
+#[export]
+pub unsafe extern "C" fn zs_deferred_note_run(d: *mut bindings::zs_deferred, nr: c_uint) {
+    // SAFETY: `d` is live (caller).
+    unsafe { instance(d) }.note_run(nr);
+}
+
 /// Drains everything pushed so far and waits; see `include/linux/zsmalloc.h`.
 ///
 /// # Safety

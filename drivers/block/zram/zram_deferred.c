@@ -4,7 +4,7 @@
  * Documentation/mm/zsmalloc-deferred.rst.
  *
  * Why the pending mark is enough: the swap allocator only hands a slot out
- * again after zram_slot_free_notify() for it has returned (both run under
+ * again after the free notification for it has returned (both run under
  * the swap cluster lock), so the mark is stored before the slot can be
  * rewritten. Every write goes through slot_free() under the slot lock, which
  * clears the mark; the drain takes the same lock and frees only marked
@@ -34,26 +34,34 @@ bool zram_deferred_default(void)
 }
 
 /*
- * Returns how many slots were no longer pending: rewritten (or read back)
- * after their notify, or pushed twice.
+ * Frees each run slot by slot, each under its own lock. Returns how many
+ * runs had no slot left pending: every one rewritten (or read back) after
+ * the notification, or pushed twice.
  */
 static unsigned int zram_deferred_drain(void *priv, const void *elems,
 					unsigned int nr)
 {
+	const struct zram_free_run *run = elems;
 	struct zram *zram = priv;
-	const u32 *index = elems;
-	unsigned int i, stale = 0;
+	unsigned int i, j, stale = 0;
+	u64 slots = 0;
 
+	for (i = 0; i < nr; i++) {
+		bool freed = false;
+
+		for (j = 0; j < run[i].nr; j++)
+			freed |= zram_slot_free_deferred(zram, run[i].index + j);
+		stale += !freed;
+		slots += run[i].nr;
+		zs_deferred_note_run(zram->deferred, run[i].nr);
+	}
 	/* notify_free is counted here: the hot path does no atomic update. */
-	atomic64_add(nr, &zram->stats.notify_free);
-	for (i = 0; i < nr; i++)
-		if (!zram_slot_free_deferred(zram, index[i]))
-			stale++;
+	atomic64_add(slots, &zram->stats.notify_free);
 	return stale;
 }
 
 static const struct zs_deferred_ops zram_deferred_ops = {
-	.elem_size = sizeof(u32),
+	.elem_size = sizeof(struct zram_free_run),
 	.drain = zram_deferred_drain,
 };
 

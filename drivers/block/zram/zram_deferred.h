@@ -2,10 +2,11 @@
 /*
  * zram slot freeing through the zsmalloc deferred-free core.
  *
- * zram_slot_free_notify() marks the slot pending-free with a plain byte
- * store and pushes its index; the drain frees it under the slot lock only
- * if it is still marked. slot_free() clears the mark, so a slot that was
- * reused and rewritten before the drain ran is left alone.
+ * The swap core's notification of a freed range marks each slot
+ * pending-free with a plain byte store and pushes one element for the run;
+ * the drain frees each slot under its lock only if it is still marked.
+ * slot_free() clears the mark, so a slot that was reused and rewritten
+ * before the drain ran is left alone.
  */
 #ifndef _ZRAM_DEFERRED_H_
 #define _ZRAM_DEFERRED_H_
@@ -13,6 +14,12 @@
 #include <linux/compiler.h>
 #include <linux/zsmalloc.h>
 #include "zram_drv.h"
+
+/* One element of the deferred-free instance: slots index to index + nr - 1. */
+struct zram_free_run {
+	u32 index;
+	u32 nr;
+};
 
 #ifdef CONFIG_ZSMALLOC_DEFERRED_FREE
 void zram_deferred_init(struct zram *zram, unsigned long num_pages);
@@ -22,20 +29,25 @@ int zram_deferred_set(struct zram *zram, bool on);
 bool zram_deferred_default(void);
 
 /*
- * The hot path, inline: no lock and no atomic read-modify-write. A plain
- * store marks the slot, the push copies the index into this CPU's buffer.
- * Returns false when the caller must free synchronously.
+ * The hot path, inline: no lock and no atomic read-modify-write. Plain
+ * stores mark the slots, the push copies one element for the whole run
+ * into this CPU's buffer. Returns false when the caller must free the slots
+ * synchronously.
  */
-static inline bool zram_deferred_notify(struct zram *zram, unsigned long index)
+static inline bool zram_deferred_notify(struct zram *zram, unsigned long index,
+					unsigned int nr)
 {
-	u32 idx = index;
+	struct zram_free_run run = { .index = index, .nr = nr };
+	unsigned int i;
 
 	if (!zram->deferred)
 		return false;
-	WRITE_ONCE(zram->free_pending[index], 1);
-	if (zs_deferred_push(zram->deferred, &idx))
+	for (i = 0; i < nr; i++)
+		WRITE_ONCE(zram->free_pending[index + i], 1);
+	if (zs_deferred_push(zram->deferred, &run))
 		return true;
-	WRITE_ONCE(zram->free_pending[index], 0);
+	for (i = 0; i < nr; i++)
+		WRITE_ONCE(zram->free_pending[index + i], 0);
 	return false;
 }
 
@@ -67,7 +79,7 @@ static inline void zram_deferred_init(struct zram *zram,
 static inline void zram_deferred_fini(struct zram *zram) { }
 
 static inline bool zram_deferred_notify(struct zram *zram,
-					unsigned long index)
+					unsigned long index, unsigned int nr)
 {
 	return false;
 }
