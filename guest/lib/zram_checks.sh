@@ -490,16 +490,19 @@ check_pool_min_online() {
 	cpus_online || { echo "needs two online CPUs"; return 1; }
 	# zram's physical block is the page.
 	pg=$(num /sys/block/zram0/queue/physical_block_size) || return 1
-	slots=$((4 * 1024 * 1024 / pg)) per=$(((pg - 16) / 4))
-	want_mx=$(((slots + per - 1) / per + 2))
-	want_mn=$((want_mx / 8 > 2 ? want_mx / 8 : 2))
-	[ $want_mn -gt $want_mx ] && want_mn=$want_mx
 	c=$CPU1
 	echo 0 >$c || return 1
 	id=$(zram_new) && echo 4M >/sys/block/zram$id/disksize &&
-		mn=$(num "$ZD/zram$id/pool_min") && mx=$(num "$ZD/zram$id/pool_max") || mn=
+		mn=$(num "$ZD/zram$id/pool_min") && mx=$(num "$ZD/zram$id/pool_max") &&
+		esz=$(num "$ZD/zram$id/elem_size") || mn=
 	[ -n "${id:-}" ] && zram_del "$id"
 	echo 1 >$c || return 1
+	# An element per run of slots, at most one per slot: the capacity in
+	# elements is the device's slots.
+	slots=$((4 * 1024 * 1024 / pg)) per=$(((pg - 16) / ${esz:-1}))
+	want_mx=$(((slots + per - 1) / per + 2))
+	want_mn=$((want_mx / 8 > 2 ? want_mx / 8 : 2))
+	[ $want_mn -gt $want_mx ] && want_mn=$want_mx
 	echo "4 MiB device ($pg-byte pages) made with one CPU online:" \
 		"pool_min $mn (want $want_mn), pool_max $mx (want $want_mx)"
 	[ "$mn" = $want_mn ] && [ "$mx" = $want_mx ]

@@ -3,8 +3,9 @@
 //! The hot path: `push` one element into this CPU's buffer.
 //!
 //! Per element: one load of the switch, `get_cpu_ptr()`, a copy into the
-//! page, one store of the count, `preempt_enable()`; no lock, no atomic
-//! read-modify-write. Once per page: a full page is linked into the
+//! page, two stores of the counts (elements, slots), `preempt_enable()`; no
+//! lock, no atomic read-modify-write. Once per page (full, or standing for
+//! `slots_per_batch` slots): it is linked into the
 //! lock-free full list and the drain (or the idle timer) is queued, and the
 //! next push takes a pool page under the pool lock with preemption enabled,
 //! so that PREEMPT_RT, where that lock sleeps, can run it.
@@ -28,13 +29,14 @@ enum Kick {
 }
 
 impl Deferred {
-    /// Queues `elem` (`elem_size` bytes); see `zs_deferred_push()`.
+    /// Queues `elem` (`elem_size` bytes), which stands for `slots` slots;
+    /// see `zs_deferred_push_run()`.
     ///
     /// # Safety
     ///
     /// `elem` points to `self.elem_size` readable bytes.
     #[inline]
-    pub(crate) unsafe fn push(&self, elem: *const u8) -> bool {
+    pub(crate) unsafe fn push(&self, elem: *const u8, slots: u32) -> bool {
         if !self.enabled.load(Relaxed) {
             self.trace_fallback(true);
             return false;
@@ -60,7 +62,9 @@ impl Deferred {
                 unsafe { self.store(batch, nr, elem) };
                 let nr = nr + 1;
                 b.nr.store(nr, Relaxed);
-                Some(if nr == self.cap {
+                let slots = b.slots.load(Relaxed).saturating_add(slots);
+                b.slots.store(slots, Relaxed);
+                Some(if nr == self.cap || slots >= self.slots_per_batch {
                     self.queue_buffer(b);
                     Kick::Drain
                 } else if nr == 1 {
@@ -115,6 +119,7 @@ impl Deferred {
     pub(crate) fn queue_buffer(&self, b: &CpuBuf) {
         let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
         let nr = b.nr.swap(0, Relaxed);
+        b.slots.store(0, Relaxed);
         // SAFETY: The buffer owned `batch`; it now goes to the full list.
         unsafe {
             (*batch).nr = nr;

@@ -60,6 +60,9 @@ pub(crate) struct CpuBuf {
     pub(crate) batch: AtomicPtr<Batch>,
     /// Elements in `batch`.
     pub(crate) nr: AtomicU32,
+    /// Slots the elements in `batch` stand for (an element may stand for
+    /// a run of them).
+    pub(crate) slots: AtomicU32,
 }
 
 impl CpuBuf {
@@ -68,6 +71,7 @@ impl CpuBuf {
         Self {
             batch: AtomicPtr::new(ptr::null_mut()),
             nr: AtomicU32::new(0),
+            slots: AtomicU32::new(0),
         }
     }
 }
@@ -126,6 +130,12 @@ pub(crate) struct Deferred {
     pub(crate) elem_size: usize,
     /// Elements per batch page.
     pub(crate) cap: u32,
+    /// Slots per batch: a page goes to the drain once its elements stand
+    /// for this many, as many as a page of one-slot 4-byte elements holds.
+    /// Each batch then frees about as much as a full page of single slots,
+    /// and no more pages are in flight than the capacity sized the pool
+    /// for.
+    pub(crate) slots_per_batch: u32,
     /// The user's drain, called once per batch.
     drain_cb: DrainFn,
     /// The user's `priv`, passed back to `drain_cb` untouched.
@@ -298,6 +308,7 @@ impl Deferred {
             return Err(EINVAL);
         }
         let cap = crate::batch::capacity(elem_size);
+        let slots_per_batch = crate::batch::capacity(4);
         let auto_pool = pool_bounds(capacity, cap);
         let (pool_min, pool_max) = crate::params::pool_bounds(auto_pool);
         let state = cpuhp_state()?;
@@ -317,6 +328,7 @@ impl Deferred {
             name: CString::try_from(name)?,
             elem_size,
             cap,
+            slots_per_batch,
             drain_cb,
             drain_priv,
             enabled: AtomicBool::new(true),

@@ -77,6 +77,11 @@ impl Recorder {
     /// Pushes value `v`, counting the attempt and, if push returns false,
     /// the rejection.
     fn push(&self, d: &Deferred, v: u32) -> bool {
+        self.push_run(d, v, 1)
+    }
+
+    /// As [`Recorder::push`], for an element that stands for `slots` slots.
+    fn push_run(&self, d: &Deferred, v: u32, slots: u32) -> bool {
         let wide = TAG | u64::from(v);
         let elem: *const u8 = if self.elem_size == 4 {
             ptr_of(&v)
@@ -85,7 +90,7 @@ impl Recorder {
         };
         self.attempted[v as usize].add(1, Relaxed);
         // SAFETY: `elem` points to `elem_size` bytes on our stack.
-        let ok = unsafe { d.push(elem) };
+        let ok = unsafe { d.push(elem, slots) };
         if !ok {
             self.rejected[v as usize].add(1, Relaxed);
         }
@@ -399,6 +404,43 @@ mod cases {
         d.flush();
         assert_eq!(read(&d, Attr::Drained), u64::from(3 * cpus));
         assert_eq!(r.delivery_errors(nr), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// An element standing for a batch's worth of slots sends its page to
+    /// the drain at once, as a full page would: a run-length user's slots
+    /// do not wait for the idle flush. A one-slot element stays buffered.
+    #[test]
+    fn runs_fill_a_batch_by_slots() -> Result {
+        let r = Recorder::new(8, 3)?;
+        let d = instance(c"kunit_runs", &r, 64 * page_elems(8))?;
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        assert!(r.push_run(&d, 0, d.slots_per_batch));
+        assert!(r.push_run(&d, 1, d.slots_per_batch));
+        assert!(wait_until(2000, || read(&d, Attr::Drained) == 2));
+        assert!(r.push_run(&d, 2, 1));
+        assert_eq!(read(&d, Attr::BatchesQueued), 2);
+        d.flush();
+        assert_eq!(read(&d, Attr::Drained), 3);
+        assert_eq!(r.delivery_errors(3), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// Reported run lengths land in the bucket of their power of two, the
+    /// longest ones in the last.
+    #[test]
+    fn run_lengths_by_power_of_two() -> Result {
+        let r = Recorder::new(8, 1)?;
+        let d = instance(c"kunit_run_lengths", &r, page_elems(8))?;
+        for nr in [1, 3, 2, 512, 1023, 100_000] {
+            d.note_run(nr);
+        }
+        let want = [1, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1];
+        for (bucket, &n) in want.iter().enumerate() {
+            assert_eq!(read(&d, Attr::Runs(bucket)), n);
+        }
         drop(d);
         Ok(())
     }

@@ -98,7 +98,23 @@ pub unsafe extern "C" fn zs_deferred_push(
     elem: *const c_void,
 ) -> bool {
     // SAFETY: Both pointers are valid (caller).
-    unsafe { instance(d).push(elem.cast()) }
+    unsafe { instance(d).push(elem.cast(), 1) }
+}
+
+/// Queues one element that stands for a run of `nr` slots; see
+/// `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// As for [`zs_deferred_push`].
+#[export]
+pub unsafe extern "C" fn zs_deferred_push_run(
+    d: *mut bindings::zs_deferred,
+    elem: *const c_void,
+    nr: c_uint,
+) -> bool {
+    // SAFETY: Both pointers are valid (caller).
+    unsafe { instance(d).push(elem.cast(), nr) }
 }
 
 /// Counts a run of `nr` elements in the run-length statistics; see

@@ -44,7 +44,7 @@ static inline bool zram_deferred_notify(struct zram *zram, unsigned long index,
 		return false;
 	for (i = 0; i < nr; i++)
 		WRITE_ONCE(zram->free_pending[index + i], 1);
-	if (zs_deferred_push(zram->deferred, &run))
+	if (zs_deferred_push_run(zram->deferred, &run, nr))
 		return true;
 	for (i = 0; i < nr; i++)
 		WRITE_ONCE(zram->free_pending[index + i], 0);
