@@ -14,11 +14,12 @@
 # the children are killed instead of unmapping (munmap_swap_latency --op
 # kill: SIGKILL; --op mrelease: pidfd_send_signal() + process_mrelease(),
 # as lmkd does), 256 MiB x1/x2/x3 on both backends, KILL_RUNS (default 3)
-# runs per cell per boot, and kill_refill (one process killed, the next
+# runs per cell per boot, kill_refill (one process killed, the next
 # paging out as much under a limit just above what the first held; op
-# 'refill', 256 MiB x1). KILL=0 leaves it out.
+# 'refill', 256 MiB x1) and the swap-in (op 'swapin': 256 MiB x1 faulted
+# back in). KILL=0 leaves it out.
 # QUICK=1: zram, 256 MiB x1 plus 64/256 MiB, 3 runs, one boot per kernel;
-# the kill part there is zram 256 MiB x1.
+# the kill part there is 256 MiB x1 on both backends.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -36,23 +37,24 @@ if [ "${QUICK:-0}" = 1 ]; then
 	matrix="backends=zram,sizes=64:256,procs=1,runs=3"
 	matrix_mp=
 	kill_runs=${KILL_RUNS:-3}
-	matrix_kill="backends=zram,sizes=256,procs=1,runs=$kill_runs,ops=kill:mrelease:refill"
+	matrix_kill="backends=zram:zswap,sizes=256,procs=1,runs=$kill_runs,ops=kill:mrelease:refill:swapin"
 else
 	boots=${BOOTS:-2}
 	matrix="backends=zram:zswap,sizes=64:128:192:256:512:1024,procs=1,runs=5"
 	matrix_mp="backends=zram:zswap,sizes=256,procs=2:3,runs=5"
 	kill_runs=${KILL_RUNS:-3}
-	matrix_kill="backends=zram:zswap,sizes=256,procs=1:2:3,runs=$kill_runs,ops=kill:mrelease:refill"
+	matrix_kill="backends=zram:zswap,sizes=256,procs=1:2:3,runs=$kill_runs,ops=kill:mrelease:refill:swapin"
 fi
 [ "${KILL:-1}" = 0 ] && matrix_kill=
 # The patched kernel interleaves its switch off/on in one boot; the base
-# kernel has no switch. zram also has 'handle' (only zs_free() deferred),
-# which the breakdown boot adds (QUICK=1: the munmap boot itself); the
-# kill part needs only off and on.
+# kernel has no switch. The ladder boot adds the bench-only rungs of both
+# backends, 'handle' (only zs_free() deferred) and 'slot' (the whole free,
+# per slot rather than per run) (QUICK=1: the munmap boot itself); the kill
+# part needs only off and on.
 modes_patched=${MODES:-sync:deferred}
 modes_kill=${MODES:-sync:deferred}
-breakdown="backends=zram,sizes=256,procs=1,runs=5,modes=sync:handle:deferred"
-[ "${QUICK:-0}" = 1 ] && modes_patched=${MODES:-sync:handle:deferred} && breakdown=
+breakdown="backends=zram:zswap,sizes=256,procs=1,runs=5,modes=sync:handle:slot:deferred"
+[ "${QUICK:-0}" = 1 ] && modes_patched=${MODES:-sync:handle:slot:deferred} && breakdown=
 
 for i in $(seq 1 "$boots"); do
 	for k in base patched; do

@@ -193,19 +193,21 @@ def main():
     lines += target_lines(results)
     issue = issue_targets(results, kills, cpus, refills)
     lines += issue_target_lines(issue)
+    swapins = swapin_rows(alt, pmode)
+    lines += swapin_lines(swapins)
+    runs = run_length_rows(raw)
+    lines += run_length_lines(runs)
     breakdown, source = breakdown_rows(raw)
-    if breakdown:
-        lines += ['', f'zram 256MB, single process, patched kernel, {source}: what each part gives',
-                  f"{'mode':<34} {'munmap':>9} {'min-max':>17} {'vs sync':>8} {'runs':>5}"]
-        for b in breakdown:
-            lines.append(f"{b['label']:<34} {fmt(b['ms']):>9} {b['min_ms']:>7.2f}-{b['max_ms']:<7.2f}ms "
-                         f"{b['speedup']:>7.2f}x {b['runs']:>5}")
+    lines += ladder_lines(breakdown, source)
+    ranged = ranged_targets(results, swapins, breakdown)
+    lines += ranged_target_lines(ranged)
     lines += ['', f"Runs: {len(raw)} in {len(meta['boots'])} boots, every one in {RAW}."]
     text = '\n'.join(lines)
     print(text)
     with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump({'meta': meta, 'rows': results, 'breakdown': breakdown, 'kill': kills,
-                   'cpu': cpus, 'refill': refills, 'issue_targets': issue}, f, indent=1)
+                   'cpu': cpus, 'refill': refills, 'swapin': swapins, 'run_lengths': runs,
+                   'issue_targets': issue, 'ranged_targets': ranged}, f, indent=1)
     with open(os.path.join(outdir, 'report.md'), 'w', encoding='utf-8') as f:
         f.write('# munmap latency of swap-filled VMAs\n\n```\n' + text + '\n```\n')
         if plot(outdir, results):
@@ -345,7 +347,8 @@ def cpu_rows(alt, pmode):
     kernel's two parts."""
     ops = ('munmap',) + KILL_OPS
     keys = sorted({(r['backend'], ops.index(r['op']), r['nprocs'])
-                   for r in alt if r['size_mb'] == 256 and r.get('task_cpu_ms') is not None})
+                   for r in alt if r['size_mb'] == 256 and r['op'] in ops
+                   and r.get('task_cpu_ms') is not None})
     out = []
     for backend, opi, nprocs in keys:
         op = ops[opi]
@@ -523,31 +526,186 @@ def issue_target_lines(issue):
     return out
 
 
-def breakdown_rows(raw):
-    """zram 256 MiB x1 on the patched kernel by mode: sync, handle, deferred.
+# The ladder: what each part of the deferred free gives, same boot, by the
+# bench-only modes of each backend (not part of the upstream series).
+LADDER = ('sync', 'handle', 'slot', 'deferred')
+LADDER_LABELS = {
+    'zram': {'sync': 'synchronous (deferred_free=0)',
+             'handle': 'zs_free() only (=2)',
+             'slot': 'whole slot free, one push per slot (=3)',
+             'deferred': 'whole slot free, one push per run (=1)'},
+    'zswap': {'sync': 'synchronous (deferred_free=0)',
+              'handle': 'zs_free() only (bench_variant=2)',
+              'slot': 'whole entry, erase per slot (=1)',
+              'deferred': 'whole entry, erase per run (=0)'},
+}
 
-    From the breakdown boot when there is one (a full bench), else from the
-    patched boots that ran the 'handle' mode (QUICK=1). Returns the rows and
+
+def breakdown_rows(raw):
+    """The ladder, 256 MiB x1 on the patched kernel, for each backend: the
+    munmap median of every mode and its speedup over the synchronous free.
+
+    From the ladder boot when there is one (a full bench), else from the
+    patched boots that ran the extra modes (QUICK=1). Returns the rows and
     a description of where they come from.
     """
-    labels = {'sync': 'synchronous (deferred_free=0)',
-              'handle': 'zs_free() deferred only (=2)',
-              'deferred': 'whole slot free deferred (=1)'}
     rows = [r for r in raw if r['part'] == 'breakdown']
-    source = 'breakdown boot'
+    source = 'ladder boot'
     if not rows:
         rows = [r for r in raw if r['variant'] == 'patched']
         source = 'same boots'
-    got = {}
-    for mode in labels:
-        got[mode] = cell(rows, 'zram', 256, 1, 'patched', mode)
-    st = {m: stats(v) for m, v in got.items()}
-    if st['handle'][0] is None or st['sync'][0] is None:
-        return [], source
-    return [{'mode': m, 'label': labels[m], 'ms': st[m][0], 'min_ms': st[m][1],
-             'max_ms': st[m][2], 'speedup': st['sync'][0] / st[m][0],
-             'runs': len([v for v in got[m] if v is not None])}
-            for m in labels if st[m][0] is not None], source
+    out = []
+    for backend in ('zram', 'zswap'):
+        st = {m: stats(cell(rows, backend, 256, 1, 'patched', m)) for m in LADDER}
+        if st['sync'][0] is None or all(st[m][0] is None for m in ('handle', 'slot')):
+            continue
+        floor = stats(cell(rows, backend, 256, 1, 'patched', 'sync', 'floor_ms'))[0]
+        for m in LADDER:
+            if st[m][0] is None:
+                continue
+            out.append({'backend': backend, 'mode': m, 'label': LADDER_LABELS[backend][m],
+                        'ms': st[m][0], 'min_ms': st[m][1], 'max_ms': st[m][2],
+                        'speedup': st['sync'][0] / st[m][0],
+                        'floor_ms': floor,
+                        'over_floor': st[m][0] / floor if floor else None,
+                        'runs': len([v for v in cell(rows, backend, 256, 1, 'patched', m)
+                                     if v is not None])})
+    return out, source
+
+
+def ladder_lines(ladder, source):
+    out = []
+    for backend in ('zram', 'zswap'):
+        mine = [b for b in ladder if b['backend'] == backend]
+        if not mine:
+            continue
+        out += ['', f'{backend} 256MB, single process, patched kernel, {source}: '
+                    'what each part gives (munmap)',
+                f"{'mode':<42} {'munmap':>9} {'min-max':>17} {'vs sync':>8} "
+                f"{'vs floor':>9} {'runs':>5}"]
+        for b in mine:
+            vf = '-' if b['over_floor'] is None else f"{b['over_floor']:.2f}x"
+            out.append(f"{b['label']:<42} {fmt(b['ms']):>9} "
+                       f"{b['min_ms']:>7.2f}-{b['max_ms']:<7.2f}ms "
+                       f"{b['speedup']:>7.2f}x {vf:>9} {b['runs']:>5}")
+    return out
+
+
+def swapin_rows(alt, pmode):
+    """Faulting 256 MiB back in (munmap_swap_latency --op swapin), per
+    backend: base, patched and the switch off, with patched/base."""
+    out = []
+    for backend in sorted({r['backend'] for r in alt if r['op'] == 'swapin'}):
+        s = {'backend': backend, 'op': 'swapin', 'size_mb': 256, 'nprocs': 1}
+        for who, variant, mode in KILL_WHO:
+            mode = mode or pmode
+            for key in ('swapin', 'returned'):
+                vals = cell(alt, backend, 256, 1, variant, mode, f'{key}_ms', 'swapin')
+                s[f'{who}_{key}_ms'], s[f'{who}_{key}_min_ms'], s[f'{who}_{key}_max_ms'] = \
+                    stats(vals)
+            s[f'runs_{who}'] = len([v for v in cell(alt, backend, 256, 1, variant, mode,
+                                                    'swapin_ms', 'swapin') if v is not None])
+        s['swapin_ratio'] = ratio(s['patched_swapin_ms'], s['base_swapin_ms'])
+        s['same_boot_swapin_ratio'] = ratio(s['patched_swapin_ms'], s['switch_off_swapin_ms'])
+        out.append(s)
+    return out
+
+
+def swapin_lines(swapins):
+    if not swapins:
+        return []
+    out = ['', 'Swap-in: fault 256MB back in (one process), time of the reads; '
+               'patched/base below 1 is faster',
+           f"{'backend':<10} {'base':>26} {'patched':>26} {'pat/base':>8} "
+           f"{'switch off':>26} {'pat/off':>8}"]
+    for s in swapins:
+        out.append(f"{s['backend']:<10} {fmt_range(s, 'base_swapin'):>26} "
+                   f"{fmt_range(s, 'patched_swapin'):>26} {fx(s['swapin_ratio']):>8} "
+                   f"{fmt_range(s, 'switch_off_swapin'):>26} {fx(s['same_boot_swapin_ratio']):>8}")
+    return out
+
+
+# Buckets of the core's run-length statistics (runs_1, runs_2, ...).
+RUN_BUCKETS = [1 << b for b in range(12)]
+
+
+def run_length_rows(raw):
+    """The runs of freed slots each backend's instance saw in the patched
+    boots (the core's debugfs runs_* after the boot's cells), summed."""
+    out = []
+    for backend in ('zram', 'zswap'):
+        # Not the ladder boot: its per-slot rung reports every slot alone.
+        hists = [r['runs'] for r in raw if r['op'] == 'runs' and r['backend'] == backend
+                 and r['variant'] == 'patched' and r['part'] != 'breakdown'
+                 and r.get('runs')]
+        if not hists:
+            continue
+        counts = [sum(h[i] for h in hists if i < len(h)) for i in range(len(RUN_BUCKETS))]
+        total = sum(counts)
+        # Slots in runs of each bucket, taking each run at its bucket's
+        # lower bound: a lower bound on the share of slots in long runs.
+        slots = [c * RUN_BUCKETS[i] for i, c in enumerate(counts)]
+        long_share = sum(slots[6:]) / sum(slots) if sum(slots) else None
+        out.append({'backend': backend, 'buckets': RUN_BUCKETS, 'runs': counts,
+                    'total_runs': total, 'boots': len(hists),
+                    'slots_in_runs_of_64_or_more_min_share': long_share})
+    return out
+
+
+def run_length_lines(runs):
+    out = []
+    for r in runs:
+        if not r['total_runs']:
+            continue
+        parts = ' '.join(f"{b}+:{c}" for b, c in zip(r['buckets'], r['runs']) if c)
+        share = r['slots_in_runs_of_64_or_more_min_share']
+        out += ['', f"{r['backend']}: run lengths freed (patched boots, {r['boots']} boot(s), "
+                    f"{r['total_runs']} runs): {parts}",
+                f"{r['backend']}: slots freed in runs of 64 or more: at least "
+                f"{100 * share:.0f}%" if share is not None else '']
+    return out
+
+
+def ranged_targets(results, swapins, ladder):
+    """Issue #16's targets, from the alternating boots (speedups against the
+    base kernel) and the floor measured with them."""
+    out = []
+
+    def add(what, backend, nprocs, size, value, limit, higher):
+        met = None if value is None else (value >= limit if higher else value <= limit)
+        out.append({'what': what, 'backend': backend, 'nprocs': nprocs, 'size_mb': size,
+                    'value': value, 'limit': limit, 'comparison': '>=' if higher else '<=',
+                    'met': met,
+                    'verdict': 'no data' if met is None else ('met' if met else 'MISSED')})
+
+    speed = {('zram', 1024, 1): 5.0, ('zswap', 256, 1): 5.0, ('zram', 256, 2): 4.0,
+             ('zram', 256, 3): 3.0, ('zswap', 256, 2): 3.0, ('zswap', 256, 3): 2.5}
+    for r in results:
+        if r['backend'] == 'zram' and r['size_mb'] == 256 and r['nprocs'] == 1:
+            v = r['patched_ms'] / r['floor_ms'] if r['patched_ms'] and r['floor_ms'] else None
+            add('munmap, patched/floor', 'zram', 1, 256, v, 1.3, False)
+        limit = speed.get((r['backend'], r['size_mb'], r['nprocs']))
+        if limit:
+            add('munmap speedup, base/patched', r['backend'], r['nprocs'], r['size_mb'],
+                r['speedup'], limit, True)
+    for s in swapins:
+        if s['backend'] == 'zswap':
+            add('swap-in time, patched/base', 'zswap', 1, 256, s['swapin_ratio'], 1.0, False)
+    return out
+
+
+def ranged_target_lines(ranged):
+    if not ranged:
+        return []
+    out = ['', 'Issue #16 targets (computed from the runs above):']
+    for t in ranged:
+        value = '-' if t['value'] is None else f"{t['value']:.2f}x"
+        out.append(f"  {t['backend']} {t['size_mb']}MB x{t['nprocs']}: {t['what']} {value} "
+                   f"(target {t['comparison']} {t['limit']:.1f}x): {t['verdict']}")
+    met = sum(1 for t in ranged if t['met'] is True)
+    missed = sum(1 for t in ranged if t['met'] is False)
+    out.append(f"  {met} met, {missed} MISSED")
+    return out
 
 
 def target_lines(results):

@@ -26,6 +26,8 @@ kill_latency_zram
 mrelease_latency_zram_2procs
 kill_refill_zram
 reuse_integrity_zram
+ranged_free_across_clusters_zram
+ranged_free_cut_by_swap_cache_zram
 zram_switch_rejects_bad_input
 zram_no_leak_after_flush
 zram_idle_flush_wakes_only_busy_cpus
@@ -52,6 +54,8 @@ zswap_switch_rejects_bad_input
 munmap_swap_latency_zswap
 kill_refill_zswap
 reuse_integrity_zswap
+ranged_free_across_clusters_zswap
+ranged_free_cut_by_swap_cache_zswap
 zswap_no_leak_after_flush
 zswap_slot_reuse_while_free_pending
 zswap_compressor_switch_and_swapoff_pending
@@ -76,6 +80,10 @@ check_case() {
 		ktap_run "$1" lat -s 32 -p 2 -r 1 --op mrelease ;;
 	kill_refill_zram) ktap_run "$1" kill_refill -b zram -s 16 ;;
 	reuse_integrity_zram) ktap_run "$1" $RI -s 16 -r 6 ;;
+	ranged_free_across_clusters_zram)
+		ktap_run "$1" swap_ranges -b zram -n 2048 -s 300 -l 1200 ;;
+	ranged_free_cut_by_swap_cache_zram)
+		ktap_run "$1" swap_ranges -b zram -n 2048 -s 100 -l 1500 -c 5 ;;
 	kselftest_mm_swap_free) ktap_run "$1" run_ksft mm:ksft_swap_free.sh ;;
 	zram_switch_rejects_bad_input) ktap_check "$1" check_switch_input ;;
 	zram_no_leak_after_flush)
@@ -112,6 +120,10 @@ check_case() {
 		ktap_run "$1" munmap_swap_latency -b zswap -s 64 -r 2 --floor ;;
 	kill_refill_zswap) ktap_run "$1" kill_refill_cg -s 16 ;;
 	reuse_integrity_zswap) ktap_run "$1" $RI -s 16 -r 6 ;;
+	ranged_free_across_clusters_zswap)
+		ktap_run "$1" swap_ranges -b zswap -n 2048 -s 300 -l 1200 ;;
+	ranged_free_cut_by_swap_cache_zswap)
+		ktap_run "$1" swap_ranges -b zswap -n 2048 -s 100 -l 1500 -c 5 ;;
 	zswap_no_leak_after_flush)
 		ktap_check "$1" check_zswap_no_leak reuse_integrity -s 32 -r 4 ;;
 	zswap_slot_reuse_while_free_pending)

@@ -6,7 +6,12 @@
 # munmap, the others kill the children like a low-memory killer):
 #   zsd.args=backends=zram,sizes=256,procs=1:2:3,runs=3,ops=kill:mrelease
 # op 'refill' runs kill_refill instead (one process killed, the next one
-# refilling under a limit; zswap's in a cgroup), for one process only.
+# refilling under a limit; zswap's in a cgroup), for one process only, and
+# op 'swapin' times faulting the memory back in (one process only).
+# Modes of the patched kernel: sync, deferred, and the bench-only rungs of
+# the ladder, handle (zs_free() only) and slot (the whole free, per slot).
+# After a backend's cells, the run lengths its deferred-free instance saw
+# are printed as a '# JSON {"op":"runs",...}' line.
 # Each measurement prints one '# JSON {...}' line (the selftest's own, with
 # its "op" key) tagged with the kernel's mode, the run's number (rep, from
 # 1) and the kernel release; modes of one cell are interleaved run by run
@@ -21,22 +26,45 @@ done
 
 # set_mode BACKEND MODE: the runtime switches of the patched kernel.
 # 'default' leaves the kernel as booted (the base kernel has no switch).
+# zram's deferred_free takes the bench-only rungs as 2 and 3; zswap has
+# the bench-only bench_variant beside its deferred_free switch.
 set_mode() {
+	[ "$2" = default ] && return 0
 	case $1 in
-	zram) f=/sys/block/zram0/deferred_free ;;
-	zswap) f=/sys/module/zswap/parameters/deferred_free ;;
+	zram)
+		f=/sys/block/zram0/deferred_free
+		case $2 in
+		sync) v=0 ;; deferred) v=1 ;; handle) v=2 ;; slot) v=3 ;;
+		esac
+		[ -w "$f" ] && echo "$v" >"$f" ;;
+	zswap)
+		p=/sys/module/zswap/parameters
+		case $2 in
+		sync) v=0 ;; deferred) v=0 ;; slot) v=1 ;; handle) v=2 ;;
+		esac
+		[ -w $p/bench_variant ] && echo "$v" >$p/bench_variant
+		v=1
+		[ "$2" = sync ] && v=0
+		[ -w $p/deferred_free ] && echo "$v" >$p/deferred_free ;;
 	esac
-	case $2 in
-	default) return 0 ;;
-	sync) v=0 ;;
-	deferred) v=1 ;;
-	handle) v=2 ;;
-	esac
-	[ -w "$f" ] && echo "$v" >"$f"
+	return 0
 }
 
 # skip P O: whether op O has no cell for P processes.
-skip() { [ "$2" = refill ] && [ "$1" != 1 ]; }
+skip() { case $2 in refill|swapin) [ "$1" != 1 ] ;; *) false ;; esac; }
+
+# run_lengths B: the run-length statistics of B's deferred-free instance
+# (patched kernel only), as a JSON line for the report.
+run_lengths() {
+	d=/sys/kernel/debug/zs_deferred/zswap
+	[ "$1" = zram ] && d=/sys/kernel/debug/zs_deferred/zram0
+	[ -r $d/runs_1 ] || return 0
+	l=
+	for b in 1 2 4 8 16 32 64 128 256 512 1024 2048; do
+		l="$l${l:+,}$(cat $d/runs_$b)"
+	done
+	echo "# JSON {\"backend\":\"$1\",\"op\":\"runs\",\"kernel\":\"$(uname -r)\",\"runs\":[$l]}" >"$KTAP"
+}
 
 # measure B S P O FLOOR: one run of op O, its output in /tmp/run.out.
 measure() {
@@ -83,6 +111,7 @@ for b in $backends; do
 		echo "$ok $ktap_n $name" >"$KTAP"
 	done; done; done
 	set_mode "$b" deferred
+	run_lengths "$b"
 	"${b}_swap_off"
 done
 ktap_end

@@ -21,6 +21,8 @@
 
 EXPORT_SYMBOL_GPL(zs_deferred_create);
 EXPORT_SYMBOL_GPL(zs_deferred_push);
+EXPORT_SYMBOL_GPL(zs_deferred_push_run);
+EXPORT_SYMBOL_GPL(zs_deferred_note_run);
 EXPORT_SYMBOL_GPL(zs_deferred_flush);
 EXPORT_SYMBOL_GPL(zs_deferred_reclaim);
 EXPORT_SYMBOL_GPL(zs_deferred_destroy);

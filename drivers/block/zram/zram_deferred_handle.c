@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * deferred_free=2: keep zram's slot freeing synchronous (slot lock, flags,
- * stats) and defer only zs_free() of the handle, through a second
- * deferred-free instance with 8-byte elements. This is the design of the
- * RFC's v2 and exists to measure how much of the speedup each part gives;
- * deferred_free=1 (the whole slot free) is the one to use.
+ * Bench-only modes of deferred_free, to measure how much of the speedup
+ * each part gives (deferred_free=1, the whole slot free pushed once per
+ * run of slots, is the one to use):
+ *
+ * 2: keep zram's slot freeing synchronous (slot lock, flags, stats) and
+ *    defer only zs_free() of the handle, through a second deferred-free
+ *    instance with 8-byte elements: the design of the RFC's v2.
+ * 3: defer the whole slot free as 1 does, but push one element per slot
+ *    instead of one per run: the RFC's v3.
  */
 #include <linux/blkdev.h>
 #include <linux/zsmalloc.h>
@@ -75,17 +79,18 @@ void zram_free_handle(struct zram *zram, unsigned long handle)
 }
 
 /*
- * deferred_free: 0 synchronous, 1 whole slot free, 2 zs_free() only.
- * Called with dev_lock held for writing, which also holds off the table's
- * allocation and teardown.
+ * deferred_free: 0 synchronous, 1 whole slot free, 2 zs_free() only, 3
+ * whole slot free pushed per slot. Called with dev_lock held for writing,
+ * which also holds off the table's allocation and teardown.
  */
 int zram_deferred_set_mode(struct zram *zram, unsigned int mode)
 {
 	int err;
 
-	err = zram_deferred_set(zram, mode == 1);
+	err = zram_deferred_set(zram, mode == 1 || mode == 3);
 	if (err)
 		return err;
+	WRITE_ONCE(zram->deferred_per_slot, mode == 3);
 	if (zram->deferred_handles)
 		zs_deferred_set_enabled(zram->deferred_handles, mode == 2);
 	else if (mode == 2 && zram->table)

@@ -20,6 +20,11 @@
  * pidfd_send_signal() followed by process_mrelease() as Android's lmkd does,
  * and what is timed is the killer's side: the signals (and the mrelease
  * calls), the last child reaped, the memory back.
+ *
+ * With --op swapin, each child reads its VMA back in (one read per page,
+ * which also checks the page's index) and what is timed is that read; the
+ * memory is back when the backend has freed what was loaded (zswap frees
+ * an entry once it is loaded), and the VMA is unmapped after.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -75,13 +80,21 @@ enum op {
 	OP_MUNMAP,	/* each child unmaps its VMA */
 	OP_KILL,	/* the parent SIGKILLs the children */
 	OP_MRELEASE,	/* pidfd_send_signal(SIGKILL) + process_mrelease() */
+	OP_SWAPIN,	/* each child faults its VMA back in, then unmaps it */
 };
 
 static const char * const op_name[] = {
 	[OP_MUNMAP] = "munmap",
 	[OP_KILL] = "kill",
 	[OP_MRELEASE] = "mrelease",
+	[OP_SWAPIN] = "swapin",
 };
+
+/* Whether the parent kills the children instead of timing their own work. */
+static bool op_kills(enum op op)
+{
+	return op == OP_KILL || op == OP_MRELEASE;
+}
 
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open		434
@@ -402,7 +415,7 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 		goto out_unmap;
 	}
 	/* Killed by the parent, with the VMA in place. */
-	if (opt.op != OP_MUNMAP) {
+	if (op_kills(opt.op)) {
 		slot->cpu_mark_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 		child_report(sh, slot, CHILD_READY, NULL);
 		for (;;)
@@ -415,11 +428,19 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 
 	slot->cpu_mark_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t0 = now_ns();
-	if (munmap(buf, len))
+	if (opt.op == OP_SWAPIN) {
+		/* One read per page faults it in; its first word is its index. */
+		for (i = 0; i < npages; i++)
+			if (*(volatile unsigned long long *)(buf + i * page_size) != i)
+				slot->munmap_err = EIO;
+	} else if (munmap(buf, len)) {
 		slot->munmap_err = errno ? errno : EINVAL;
+	}
 	t1 = now_ns();
 	slot->start_ns = t0;
 	slot->end_ns = t1;
+	if (opt.op == OP_SWAPIN)
+		munmap(buf, len);
 	__atomic_store_n(&slot->state, CHILD_DONE, __ATOMIC_RELEASE);
 	return;
 
@@ -688,7 +709,7 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 		return KSFT_SKIP;
 	}
 
-	if (opt.op != OP_MUNMAP) {
+	if (op_kills(opt.op)) {
 		ret = kill_children(sh, pids, reaped, n, baseline, slack, res);
 		if (opt.floor && measure_floor(len, &res->floor_ms)) {
 			ksft_perror("floor measurement");
@@ -749,13 +770,15 @@ static int run_once(struct shared *sh, size_t shared_len, unsigned int run,
 		struct child_slot *slot = &sh->slot[i];
 
 		if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != CHILD_DONE) {
-			ksft_print_msg("child %u did not get to munmap()\n", i);
+			ksft_print_msg("child %u did not get to %s\n", i,
+				       op_name[opt.op]);
 			ret = KSFT_FAIL;
 			times[i] = 0;
 			continue;
 		}
 		if (slot->munmap_err) {
-			ksft_print_msg("child %u: munmap failed: %s\n", i,
+			ksft_print_msg("child %u: %s failed: %s\n", i,
+				       op_name[opt.op],
 				       strerror(slot->munmap_err));
 			ret = KSFT_FAIL;
 		}
@@ -811,10 +834,10 @@ static void report_run(unsigned int run, const struct run_result *res)
 	ksft_print_msg("run %u: %s %lu MiB x%lu, swapped %.1f%%, +%lld KiB stored\n",
 		       run, backend_name[opt.backend], opt.size_mb, opt.nprocs,
 		       res->swapped_pct, res->grown / 1024);
-	if (opt.op == OP_MUNMAP)
-		ksft_print_msg("run %u: munmap %.3f ms (max %.3f ms), memory %s, floor %s\n",
-			       run, res->munmap_ms, res->munmap_max_ms, returned,
-			       floor);
+	if (!op_kills(opt.op))
+		ksft_print_msg("run %u: %s %.3f ms (max %.3f ms), memory %s, floor %s\n",
+			       run, op_name[opt.op], res->munmap_ms,
+			       res->munmap_max_ms, returned, floor);
 	else
 		ksft_print_msg("run %u: %s: signals %.3f ms, all reaped after %.3f ms, memory %s\n",
 			       run, op_name[opt.op], res->signal_ms,
@@ -827,7 +850,10 @@ static void report_run(unsigned int run, const struct run_result *res)
 	printf("# JSON {\"backend\":\"%s\",\"op\":\"%s\",\"size_mb\":%lu,\"nprocs\":%lu,\"run\":%u",
 	       backend_name[opt.backend], op_name[opt.op], opt.size_mb,
 	       opt.nprocs, run);
-	if (opt.op == OP_MUNMAP) {
+	if (opt.op == OP_SWAPIN) {
+		print_ms_json("swapin_ms", res->munmap_ms);
+		print_ms_json("swapin_max_ms", res->munmap_max_ms);
+	} else if (opt.op == OP_MUNMAP) {
 		print_ms_json("munmap_ms", res->munmap_ms);
 		print_ms_json("munmap_max_ms", res->munmap_max_ms);
 	} else {
@@ -853,9 +879,11 @@ static void usage(FILE *f, const char *prog)
 		"  -r, --runs N                 repetitions (default 1)\n"
 		"  -b, --backend zram|zswap     backend whose memory counter is watched (default zram)\n"
 		"      --zram-dev zramN         zram device for the zram backend (default zram0)\n"
-		"      --op munmap|kill|mrelease  how the memory goes: the children unmap it,\n"
-		"                               or are killed with SIGKILL, or with\n"
-		"                               pidfd_send_signal() + process_mrelease()\n"
+		"      --op munmap|kill|mrelease|swapin  how the memory goes: the children\n"
+		"                               unmap it, or are killed with SIGKILL, or\n"
+		"                               with pidfd_send_signal() +\n"
+		"                               process_mrelease(), or fault it back in\n"
+		"                               (timed) and then unmap it\n"
 		"  -j, --json                   print a '# JSON {...}' line per run\n"
 		"      --floor                  also time munmap() of a zero-page mapped VMA\n"
 		"      --returned-timeout-ms N  limit for the memory to be returned (default 10000)\n"

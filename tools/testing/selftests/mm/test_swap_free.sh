@@ -48,4 +48,7 @@ rc=0
 ./munmap_swap_latency -b zram --zram-dev $dev -s 32 -r 2 --floor || rc=1
 ./munmap_swap_latency -b zram --zram-dev $dev -s 32 -p 2 --op kill || rc=1
 ./swap_churn -d 10 -w 2 -s 16 || rc=1
+# A range across a cluster boundary, then one cut by pages in the swap cache.
+./swap_ranges -b zram -d $dev -n 1024 -s 300 -l 600 || rc=1
+./swap_ranges -b zram -d $dev -n 1024 -s 100 -l 800 -c 7 || rc=1
 exit $rc
