@@ -130,15 +130,36 @@ def body(res):
     lines += kill_table(res.get('kill') or [])
     lines += cpu_table(res.get('cpu') or [])
     lines += refill_table(res.get('refill') or [])
+    for s in res.get('swapin') or []:
+        lines.append(f"Swap-in, {s['backend']} 256MB faulted back in: base "
+                     f"{fmt(s['base_swapin_ms'])}, patched {fmt(s['patched_swapin_ms'])} "
+                     f"({ratio(s['swapin_ratio'])} of base).")
+    if res.get('swapin'):
+        lines.append('')
+    for r in res.get('run_lengths') or []:
+        share = r.get('slots_in_runs_of_64_or_more_min_share')
+        if share is not None:
+            lines.append(f"Runs the swap core handed {r['backend']} (patched boots): "
+                         f"{r['total_runs']} runs, at least {100 * share:.0f}% of the slots")
+            lines.append('in runs of 64 or more.')
+    if res.get('run_lengths'):
+        lines.append('')
     if res.get('breakdown'):
-        lines.append('What each change gives (zram 256MB, one process, same boots):')
-        lines.append('')
-        for b in res['breakdown']:
-            lines.append(f"  {b['label']:<34} {fmt(b['ms']):>9} {b['speedup']:.2f}x")
-        lines.append('')
+        for backend in ('zram', 'zswap'):
+            mine = [b for b in res['breakdown'] if b.get('backend', 'zram') == backend]
+            if not mine:
+                continue
+            lines.append(f'What each change gives ({backend} 256MB, one process, same boot;')
+            lines.append('the intermediate rungs are a bench-only knob, not in this series):')
+            lines.append('')
+            for b in mine:
+                vf = '' if b.get('over_floor') is None else f"  {b['over_floor']:.2f}x floor"
+                lines.append(f"  {b['label']:<42} {fmt(b['ms']):>9} {b['speedup']:.2f}x{vf}")
+            lines.append('')
         lines.append('Memory cost: one page per CPU being filled plus the pool, min = max/8')
-        lines.append('pages held while idle, max = one page per 1020 (zram) or 510 (zswap)')
-        lines.append('outstanding entries, at most RAM/64; zram adds one byte per slot.')
+        lines.append('pages held while idle, max = one page per 510 outstanding elements')
+        lines.append('(a zram run or a zswap entry), at most RAM/64; zram adds one byte per')
+        lines.append('slot.')
         lines.append('')
     lines.append(f"Guest: {meta['guest']}, {meta['kernel']}, QEMU accel {meta['qemu_accel']},")
     lines.append(f"{meta['date']}; medians of every run of each cell ('make bench').")
