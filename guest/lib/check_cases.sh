@@ -40,6 +40,7 @@ zram_pool_max_parameter
 zram_pool_min_sized_on_online_cpus
 zram_default_switch_from_parameter
 zram_handle_only_mode
+zram_per_slot_mode
 zram_cpu_hotplug_while_freeing_no_leak
 zram_dead_cpu_buffer_drained_once
 zram_slot_reuse_while_free_pending
@@ -57,6 +58,7 @@ reuse_integrity_zswap
 ranged_free_across_clusters_zswap
 ranged_free_cut_by_swap_cache_zswap
 zswap_no_leak_after_flush
+zswap_bench_variants_no_leak
 zswap_slot_reuse_while_free_pending
 zswap_compressor_switch_and_swapoff_pending
 zswap_writeback_racing_invalidation
@@ -98,6 +100,7 @@ check_case() {
 	zram_pool_min_sized_on_online_cpus) ktap_check "$1" check_pool_min_online ;;
 	zram_default_switch_from_parameter) ktap_check "$1" check_default_param ;;
 	zram_handle_only_mode) ktap_check "$1" check_handle_mode ;;
+	zram_per_slot_mode) ktap_check "$1" check_per_slot_mode ;;
 	zram_cpu_hotplug_while_freeing_no_leak)
 		ktap_check "$1" check_no_leak zram0 check_cpu_hotplug ;;
 	zram_dead_cpu_buffer_drained_once)
@@ -126,6 +129,7 @@ check_case() {
 		ktap_run "$1" swap_ranges -b zswap -n 2048 -s 100 -l 1500 -c 5 ;;
 	zswap_no_leak_after_flush)
 		ktap_check "$1" check_zswap_no_leak reuse_integrity -s 32 -r 4 ;;
+	zswap_bench_variants_no_leak) ktap_check "$1" check_zswap_bench_variants ;;
 	zswap_slot_reuse_while_free_pending)
 		ktap_check "$1" check_zswap_reuse_while_pending ;;
 	zswap_compressor_switch_and_swapoff_pending)

@@ -76,7 +76,7 @@ check_switch_input() {
 	f=/sys/block/zram0/deferred_free
 	[ -f $f ] || { echo "no $f"; return 1; }
 	old=$(cat $f)
-	for bad in 3 -1 abc ""; do
+	for bad in 4 -1 abc ""; do
 		if echo "$bad" >$f 2>/dev/null; then
 			echo "writing '$bad' to $f succeeded"
 			return 1
@@ -86,6 +86,7 @@ check_switch_input() {
 	# The zs_free()-only instance (and its pool) exists from the first 2 on.
 	[ ! -d "$ZD/zram0_handle" ] || { echo "zram0_handle before deferred_free=2"; return 1; }
 	echo 0 >$f && [ "$(cat $f)" = 0 ] && echo 2 >$f && [ "$(cat $f)" = 2 ] &&
+		echo 3 >$f && [ "$(cat $f)" = 3 ] &&
 		echo 1 >$f && [ "$(cat $f)" = 1 ] || return 1
 	[ -d "$ZD/zram0_handle" ] || { echo "no zram0_handle after deferred_free=2"; return 1; }
 }
@@ -100,6 +101,20 @@ check_handle_mode() {
 	[ "$(cat "$ZD/zram0_handle/pushed")" -gt 0 ] || rc=1
 	echo 1 >/sys/block/zram0/deferred_free
 	return $rc
+}
+
+# deferred_free=3 (bench-only: the whole free pushed per slot, not per
+# run): data intact, nothing leaked, every run pushed is a single slot.
+check_per_slot_mode() {
+	echo 3 >/sys/block/zram0/deferred_free || return 1
+	zflush zram0
+	r0=$(num "$ZD/zram0/runs_1") && p0=$(num "$ZD/zram0/pushed") || return 1
+	check_no_leak zram0 reuse_integrity -s 32 -r 4
+	rc=$?
+	r1=$(num "$ZD/zram0/runs_1") && p1=$(num "$ZD/zram0/pushed") || rc=1
+	echo 1 >/sys/block/zram0/deferred_free
+	echo "pushed $((p1 - p0)) elements, $((r1 - r0)) of them one-slot runs"
+	[ $rc = 0 ] && [ $((p1 - p0)) -gt 0 ] && [ $((r1 - r0)) = $((p1 - p0)) ]
 }
 
 # After a test and a flush, the backend holds exactly what it held before.

@@ -200,3 +200,18 @@ check_zswap_shrinker_skips_freed() {
 	rmdir $CG 2>/dev/null
 	return $rc
 }
+
+# The bench-only bench_variant rungs (1: per slot, 2: zs_free() only):
+# data intact and nothing leaked with each.
+check_zswap_bench_variants() {
+	v=/sys/module/zswap/parameters/bench_variant
+	[ -w $v ] || { echo "no $v"; return 1; }
+	rc=0
+	for n in 1 2; do
+		echo $n >$v || return 1
+		echo "bench_variant $n:"
+		check_zswap_no_leak reuse_integrity -s 16 -r 3 || rc=1
+	done
+	echo 0 >$v
+	return $rc
+}
