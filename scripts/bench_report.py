@@ -72,6 +72,10 @@ def load(outdir):
                     continue
                 # Before the selftest had --op, every run unmapped.
                 m.setdefault('op', 'munmap')
+                # Lines that are not runs (op 'runs': run lengths) have
+                # no size or process count.
+                m.setdefault('size_mb', None)
+                m.setdefault('nprocs', None)
                 # Runs of one cell, op and mode are numbered in order
                 # unless the guest plan tagged them.
                 cellmode = (m.get('backend'), m.get('size_mb'), m.get('nprocs'), m['op'],
@@ -109,8 +113,8 @@ def stats(vals):
 
 
 def cell(rows, backend, size, nprocs, variant, mode, key='munmap_ms', op='munmap'):
-    return [r.get(key) for r in rows if r['backend'] == backend and r['size_mb'] == size
-            and r['nprocs'] == nprocs and r['variant'] == variant and r['mode'] == mode
+    return [r.get(key) for r in rows if r['backend'] == backend and r.get('size_mb') == size
+            and r.get('nprocs') == nprocs and r['variant'] == variant and r['mode'] == mode
             and r.get('op', 'munmap') == op]
 
 

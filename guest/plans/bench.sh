@@ -27,7 +27,9 @@ done
 # set_mode BACKEND MODE: the runtime switches of the patched kernel.
 # 'default' leaves the kernel as booted (the base kernel has no switch).
 # zram's deferred_free takes the bench-only rungs as 2 and 3; zswap has
-# the bench-only bench_variant beside its deferred_free switch.
+# the bench-only bench_variant beside its deferred_free switch. Every
+# variable here is global (sh): none may share a name with the plan's
+# loop variables (b, s, p, o).
 set_mode() {
 	[ "$2" = default ] && return 0
 	case $1 in
@@ -38,14 +40,14 @@ set_mode() {
 		esac
 		[ -w "$f" ] && echo "$v" >"$f" ;;
 	zswap)
-		p=/sys/module/zswap/parameters
+		zp=/sys/module/zswap/parameters
 		case $2 in
 		sync) v=0 ;; deferred) v=0 ;; slot) v=1 ;; handle) v=2 ;;
 		esac
-		[ -w $p/bench_variant ] && echo "$v" >$p/bench_variant
+		[ -w $zp/bench_variant ] && echo "$v" >$zp/bench_variant
 		v=1
 		[ "$2" = sync ] && v=0
-		[ -w $p/deferred_free ] && echo "$v" >$p/deferred_free ;;
+		[ -w $zp/deferred_free ] && echo "$v" >$zp/deferred_free ;;
 	esac
 	return 0
 }
