@@ -133,7 +133,8 @@ def body(res):
     for s in res.get('swapin') or []:
         lines.append(f"Swap-in, {s['backend']} 256MB faulted back in: base "
                      f"{fmt(s['base_swapin_ms'])}, patched {fmt(s['patched_swapin_ms'])} "
-                     f"({ratio(s['swapin_ratio'])} of base).")
+                     f"({ratio(s['swapin_ratio'])} of base, "
+                     f"{ratio(s['same_boot_swapin_ratio'])} of the switch off).")
     if res.get('swapin'):
         lines.append('')
     for r in res.get('run_lengths') or []:

@@ -430,9 +430,13 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 	t0 = now_ns();
 	if (opt.op == OP_SWAPIN) {
 		/* One read per page faults it in; its first word is its index. */
-		for (i = 0; i < npages; i++)
-			if (*(volatile unsigned long long *)(buf + i * page_size) != i)
+		for (i = 0; i < npages; i++) {
+			unsigned long long *p;
+
+			p = (unsigned long long *)(buf + i * page_size);
+			if (__atomic_load_n(p, __ATOMIC_RELAXED) != i)
 				slot->munmap_err = EIO;
+		}
 	} else if (munmap(buf, len)) {
 		slot->munmap_err = errno ? errno : EINVAL;
 	}

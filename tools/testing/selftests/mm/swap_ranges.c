@@ -63,7 +63,7 @@ static void flush_deferred(void)
 }
 
 /* Pages the backend stores now, or -1. */
-static long stored_pages(void)
+static long backend_pages(void)
 {
 	unsigned long long orig = 0;
 	char path[128];
@@ -141,15 +141,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "b:d:n:s:l:c:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b': backend = optarg; break;
-		case 'd': zram_dev = optarg; break;
-		case 'n': npages = parse_ulong(argv[0], "pages", optarg, 1, 1 << 20); break;
-		case 's': start = parse_ulong(argv[0], "start", optarg, 0, 1 << 20); break;
-		case 'l': len = parse_ulong(argv[0], "len", optarg, 1, 1 << 20); break;
-		case 'c': every = parse_ulong(argv[0], "cache-every", optarg, 0, 1 << 20); break;
+		case 'b':
+			backend = optarg;
+			break;
+		case 'd':
+			zram_dev = optarg;
+			break;
+		case 'n':
+			npages = parse_ulong(argv[0], "pages", optarg, 1, 1 << 20);
+			break;
+		case 's':
+			start = parse_ulong(argv[0], "start", optarg, 0, 1 << 20);
+			break;
+		case 'l':
+			len = parse_ulong(argv[0], "len", optarg, 1, 1 << 20);
+			break;
+		case 'c':
+			every = parse_ulong(argv[0], "cache-every", optarg, 0,
+					    1 << 20);
+			break;
 		default:
-			fprintf(stderr, "usage: %s -b zram|zswap [-d zramN] [-n NPAGES] [-s START] [-l LEN] [-c CACHE_EVERY]\n",
-				argv[0]);
+			fprintf(stderr,
+				"usage: %s -b zram|zswap [-d zramN] [-n NPAGES] [-s START]\n"
+				"       [-l LEN] [-c CACHE_EVERY]\n", argv[0]);
 			return KSFT_FAIL;
 		}
 	}
@@ -176,7 +190,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("pages did not go to swap\n");
 
 	flush_deferred();
-	before = stored_pages();
+	before = backend_pages();
 	runs0 = runs_counted();
 	if (before < 0)
 		ksft_exit_fail_msg("cannot read what %s stores\n", backend);
@@ -193,7 +207,7 @@ int main(int argc, char **argv)
 		ksft_exit_fail_perror("munmap");
 
 	flush_deferred();
-	after = stored_pages();
+	after = backend_pages();
 	runs1 = runs_counted();
 
 	bad = 0;
@@ -215,8 +229,9 @@ int main(int argc, char **argv)
 		cuts = cached;
 	ksft_print_msg("%s: %lu pages, unmapped [%lu, %lu), %ld of them in the swap cache\n",
 		       backend, npages, start, start + len, cached);
-	ksft_print_msg("stored %ld -> %ld pages (freed %ld, want %lu); %lu bad pages outside the range\n",
-		       before, after, before - after, len, bad);
+	ksft_print_msg("stored %ld -> %ld pages (freed %ld, want %lu)\n",
+		       before, after, before - after, len);
+	ksft_print_msg("%lu bad pages outside the range\n", bad);
 	if (runs0 >= 0)
 		ksft_print_msg("runs freed: %ld (at least %ld)\n", runs1 - runs0, cuts);
 	else
