@@ -227,7 +227,7 @@ impl Deferred {
     /// holding the backlog lock (for as long as it takes one batch) makes
     /// it return 0 rather than wait: for reclaim, which must not block.
     pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
-        self.bufs.with_local(|b| self.queue_partial(b));
+        self.queue_partial(&self.bufs.lock());
         let mut done = 0;
         while done < nr {
             let b = if wait {
@@ -345,11 +345,12 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
         )
     };
     let d = w.owner();
-    let queued = d.bufs.with_local(|b| {
+    let queued = {
+        let b = d.bufs.lock();
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
-        d.queue_partial(b);
+        d.queue_partial(&b);
         had
-    });
+    };
     if queued {
         d.queue_drain(w);
     }

@@ -2,9 +2,10 @@
 
 //! The hot path: `push` one element into this CPU's buffer.
 //!
-//! Per element: one load of the switch, `get_cpu_ptr()`, a copy into the
-//! page, two stores of the counts (elements, slots), `preempt_enable()`; no
-//! lock, no atomic read-modify-write. Once per page (full, or standing for
+//! Per element: one load of the switch, this CPU's local lock (preemption
+//! off, or migration off and a per-CPU lock on PREEMPT_RT; one helper call
+//! each way), a copy into the page, two stores of the counts (elements,
+//! slots); no shared lock, no atomic read-modify-write. Once per page (full, or standing for
 //! `slots_per_batch` slots): it is linked into the
 //! lock-free full list and the drain (or the idle timer) is queued, and the
 //! next push takes a pool page under the pool lock with preemption enabled,
@@ -16,9 +17,9 @@ use crate::{
 };
 use core::ptr;
 use core::sync::atomic::Ordering::Relaxed;
-use kernel::sync::atomic::Relaxed as KRelaxed;
+use kernel::{local_lock::LocalGuard, sync::atomic::Relaxed as KRelaxed};
 
-/// What a push asks of the workqueues once preemption is back on.
+/// What a push asks of the workqueues once this CPU's lock is dropped.
 enum Kick {
     /// Nothing to queue.
     Nothing,
@@ -46,33 +47,10 @@ impl Deferred {
         // (moved to a CPU that has one) gives it back.
         let mut spare: *mut Batch = ptr::null_mut();
         loop {
-            let kick = self.bufs.with_local(|b| {
-                let mut batch = b.batch.load(Relaxed);
-                if batch.is_null() {
-                    if spare.is_null() {
-                        return None;
-                    }
-                    batch = spare;
-                    spare = ptr::null_mut();
-                    b.batch.store(batch, Relaxed);
-                }
-                let nr = b.nr.load(Relaxed);
-                // SAFETY: `batch` is this CPU's page with room for `cap`
-                // elements and `nr < cap`; `elem` is valid (caller).
-                unsafe { self.store(batch, nr, elem) };
-                let nr = nr + 1;
-                b.nr.store(nr, Relaxed);
-                let slots = b.slots.load(Relaxed).saturating_add(slots);
-                b.slots.store(slots, Relaxed);
-                Some(if nr == self.cap || slots >= self.slots_per_batch {
-                    self.queue_buffer(b);
-                    Kick::Drain
-                } else if nr == 1 {
-                    Kick::Idle
-                } else {
-                    Kick::Nothing
-                })
-            });
+            // The guard is a temporary: this CPU's lock is dropped at the
+            // end of the statement, before the workqueue or pool calls.
+            // SAFETY: `elem` is valid (caller).
+            let kick = unsafe { self.store_local(&self.bufs.lock(), elem, slots, &mut spare) };
             if let Some(kick) = kick {
                 if !spare.is_null() {
                     // SAFETY: `spare` came from the pool and is in no list.
@@ -92,6 +70,49 @@ impl Deferred {
                 return false;
             }
         }
+    }
+
+    /// Stores `elem` in this CPU's buffer, locked by `b`, installing
+    /// `spare` if the buffer has no page; `None` if it has none and there is
+    /// no spare. Returns what the workqueues must be asked once the lock is
+    /// dropped.
+    ///
+    /// # Safety
+    ///
+    /// `elem` points to `self.elem_size` readable bytes.
+    #[inline]
+    unsafe fn store_local(
+        &self,
+        b: &LocalGuard<'_, CpuBuf>,
+        elem: *const u8,
+        slots: u32,
+        spare: &mut *mut Batch,
+    ) -> Option<Kick> {
+        let mut batch = b.batch.load(Relaxed);
+        if batch.is_null() {
+            if spare.is_null() {
+                return None;
+            }
+            batch = core::mem::replace(spare, ptr::null_mut());
+            b.batch.store(batch, Relaxed);
+        }
+        let nr = b.nr.load(Relaxed);
+        // SAFETY: `batch` is this CPU's page, which only this task changes
+        // while `b` holds the CPU's lock, with room for `cap` elements and
+        // `nr < cap`; `elem` is valid (caller).
+        unsafe { self.store(batch, nr, elem) };
+        let nr = nr + 1;
+        b.nr.store(nr, Relaxed);
+        let slots = b.slots.load(Relaxed).saturating_add(slots);
+        b.slots.store(slots, Relaxed);
+        Some(if nr == self.cap || slots >= self.slots_per_batch {
+            self.queue_buffer(b);
+            Kick::Drain
+        } else if nr == 1 {
+            Kick::Idle
+        } else {
+            Kick::Nothing
+        })
     }
 
     /// Copies one element into slot `nr` of `batch`.
@@ -115,7 +136,8 @@ impl Deferred {
     }
 
     /// Moves this CPU's non-empty buffer to the full list; the next push
-    /// takes a fresh page. Called with preemption disabled (or on a dead CPU).
+    /// takes a fresh page. Called with the CPU's local lock held (or on a
+    /// dead CPU).
     pub(crate) fn queue_buffer(&self, b: &CpuBuf) {
         let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
         let nr = b.nr.swap(0, Relaxed);

@@ -19,6 +19,7 @@ use core::{
 use kernel::{
     bindings,
     cpu::possible_cpus,
+    local_lock::LocalLocked,
     percpu::PerCpu,
     prelude::*,
     str::CString,
@@ -49,7 +50,7 @@ const POOL_MAX_RAM_SHIFT: u32 = 6;
 
 /// This CPU's current buffer.
 ///
-/// Changed only by its own CPU with preemption disabled, or by anyone once
+/// Changed only by its own CPU under the CPU's local lock, or by anyone once
 /// that CPU is dead; others may read `nr` for stats. The fields are `core`
 /// atomics used with `Relaxed` loads and stores only: plain moves, no
 /// read-modify-write and, unlike the `kernel` atomics, no call into C on
@@ -145,8 +146,8 @@ pub(crate) struct Deferred {
     /// This instance's own `idle_ms` (set by KUnit), or 0 to follow
     /// [`IDLE_MS`]; [`Deferred::idle_ms`] is the one in force.
     pub(crate) idle_ms: Atomic<u32>,
-    /// Each CPU's buffer being filled.
-    pub(crate) bufs: PerCpu<CpuBuf>,
+    /// Each CPU's buffer being filled, behind the CPU's local lock.
+    pub(crate) bufs: LocalLocked<CpuBuf>,
     /// Each CPU's flush and drain work items.
     pub(crate) cpu_work: PerCpu<CpuWork>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
@@ -333,7 +334,7 @@ impl Deferred {
             drain_priv,
             enabled: AtomicBool::new(true),
             idle_ms: Atomic::new(0),
-            bufs: PerCpu::new(GFP_KERNEL, |_| CpuBuf::new())?,
+            bufs: kernel::new_local_locked!(GFP_KERNEL, |_| CpuBuf::new(), "zs_deferred_buf")?,
             cpu_work: PerCpu::new(GFP_KERNEL, |_| CpuWork::new())?,
             full: FullList::new(),
             pool <- PagePool::new(pool_min, pool_max),

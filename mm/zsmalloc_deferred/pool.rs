@@ -30,8 +30,8 @@ pub(crate) struct PoolPages {
 /// The pool of buffer pages of one instance.
 #[pin_data]
 pub(crate) struct PagePool {
-    /// Free pages and the count. Pushes take it with preemption enabled
-    /// (a sleeping lock on PREEMPT_RT), never inside `with_local`.
+    /// Free pages and the count. Pushes take it outside their CPU's local lock
+    /// (the locked section is the buffer write alone), sleeping on PREEMPT_RT.
     #[pin]
     pages: SpinLock<PoolPages>,
     /// Pages allocated at create time and kept while idle.

@@ -540,6 +540,40 @@ mod cases {
         Ok(())
     }
 
+    /// Pushes in the contexts the swap core calls them in: under a spinlock
+    /// (the swap cluster lock) and with interrupts off as well (inside
+    /// `xa_lock_irq()`), each through page rotations, which take a pool
+    /// page. Nothing on the way may sleep (kernels with
+    /// `DEBUG_ATOMIC_SLEEP` report it), and every value arrives once.
+    #[test]
+    fn push_under_spinlock_and_irqs_off() -> Result {
+        let per_ctx = 2 * page_elems(4) + 3;
+        let n = 2 * per_ctx;
+        let r = Recorder::new(4, n)?;
+        let d = instance(c"kunit_atomic_ctx", &r, 64 * page_elems(4))?;
+        let plain = KBox::pin_init(kernel::new_spinlock!(()), GFP_KERNEL)?;
+        let irq = KBox::pin_init(kernel::new_spinlock_irq!(()), GFP_KERNEL)?;
+        let mut accepted = 0u64;
+        {
+            let _held = plain.lock();
+            for v in 0..per_ctx as u32 {
+                accepted += u64::from(r.push(&d, v));
+            }
+        }
+        {
+            let _irqs_off = irq.lock();
+            for v in per_ctx as u32..n as u32 {
+                accepted += u64::from(r.push(&d, v));
+            }
+        }
+        d.flush();
+        assert_eq!(accepted, n as u64);
+        assert!(read(&d, Attr::BatchesQueued) >= 4);
+        assert_eq!(r.delivery_errors(n), 0);
+        drop(d);
+        Ok(())
+    }
+
     /// The switch off makes push return false; back on, it queues again.
     #[test]
     fn switch_off_refuses_pushes() -> Result {

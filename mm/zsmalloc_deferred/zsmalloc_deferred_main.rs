@@ -7,7 +7,7 @@
 //! memory sits in compressed swap. This moves that work off the hot path:
 //!
 //! ```text
-//!  push (any CPU, preemption off)      drain (unbound WQ_MEM_RECLAIM worker)
+//!  push (any CPU, local lock)          drain (unbound WQ_MEM_RECLAIM worker)
 //!  this CPU's page buffer  --full-->   lock-free full list --> ops->drain()
 //!  no page left in the pool: push returns false, the caller frees at once
 //! ```

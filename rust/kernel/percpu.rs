@@ -73,6 +73,14 @@ impl<T> PerCpu<T> {
         })
     }
 
+    /// The per-CPU cookie (a `__percpu` pointer in C) of the values, for C
+    /// APIs that find a CPU's copy themselves (`this_cpu_ptr()`,
+    /// `local_lock()`). Valid as long as `self`.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut T {
+        self.ptr.as_ptr()
+    }
+
     /// The address of `cpu`'s `T`.
     ///
     /// # Safety
