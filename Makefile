@@ -48,6 +48,9 @@ check: assemble ## quick + the modular kernel + make lint + a KASAN/lockdep kern
 bench: assemble ## base and patched kernels, alternating boots: the RFC's tables (~35 min; QUICK=1 short)
 	@$(S)/bench.sh
 
+bench-ladder: assemble ## the ladder alone, one boot of VARIANT (patched) on ARCH: sync, zs_free() only, per slot, per run
+	@$(S)/bench_ladder.sh
+
 bench-swapin: assemble ## swap-in of 256 MiB alone, base and patched in BOOTS (3) alternating rounds (~15 min)
 	@$(S)/bench_swapin.sh
 

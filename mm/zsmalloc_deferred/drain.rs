@@ -6,16 +6,16 @@
 //! page, `flush`, `reclaim` and the idle flush each take one batch at a
 //! time from `backlog` (a mutex, held only to take it) and drain it without
 //! a lock of ours. `flush` and the idle work take `cpus_read_lock()` first
-//! and never hold `backlog` across it. The CPU-dead
-//! callback runs under the hotplug lock and takes no lock of ours but the
-//! pool's.
+//! and never hold `backlog` across it. The CPU-dead callback runs under
+//! the hotplug lock and takes no lock of ours.
 
 use crate::{
     batch::Batch,
     instance::{CpuBuf, CpuWork, Deferred},
 };
 use kernel::{
-    bindings, container_of, cpu::CpuId, prelude::*, sync::atomic::Relaxed, time::msecs_to_jiffies,
+    bindings, container_of, cpu::CpuId, cpuhp::MultiInstance, prelude::*, sync::atomic::Relaxed,
+    time::msecs_to_jiffies,
 };
 
 /// Batches one worker run drains before it requeues itself, so a long
@@ -49,7 +49,7 @@ impl Deferred {
         unsafe {
             bindings::queue_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.wq,
+                self.wq.as_raw(),
                 w.drain.get(),
             )
         };
@@ -65,7 +65,7 @@ impl Deferred {
         unsafe {
             bindings::queue_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.cpu_wq,
+                self.cpu_wq.as_raw(),
                 self.idle_work.get(),
                 delay,
             )
@@ -131,7 +131,7 @@ impl Deferred {
         unsafe {
             bindings::mod_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.cpu_wq,
+                self.cpu_wq.as_raw(),
                 self.idle_work.get(),
                 msecs_to_jiffies(self.idle_ms()),
             )
@@ -195,7 +195,7 @@ impl Deferred {
             if cpu.is_online() {
                 // SAFETY: `cpu_wq` and the item are valid (type invariant);
                 // the CPU stays online until `cpus_read_unlock()`.
-                unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq, w.flush.get()) };
+                unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq.as_raw(), w.flush.get()) };
             } else {
                 // `cpu` is offline and hotplug is excluded: no one else uses
                 // its buffer.
@@ -356,25 +356,13 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
     }
 }
 
-/// CPU hotplug teardown (after the CPU is dead): its buffer goes to the drain.
-///
-/// # Safety
-///
-/// Called by the hotplug core for a node added by `Deferred::create`.
-pub(crate) unsafe extern "C" fn cpu_dead(cpu: c_uint, node: *mut bindings::hlist_node) -> c_int {
-    // SAFETY: `node` is the `cpuhp_node` of a live `Deferred`: its teardown
-    // removes it before freeing.
-    let d = unsafe {
-        &*container_of!(
-            node.cast::<kernel::types::Opaque<bindings::hlist_node>>(),
-            Deferred,
-            cpuhp_node
-        )
-    };
-    // `cpu` is dead and we run under the hotplug lock.
-    if let Some(b) = CpuId::from_u32(cpu).and_then(|cpu| d.bufs.get(cpu)) {
-        d.queue_partial(b);
-        d.kick_drain();
+/// CPU hotplug: a dead CPU's buffer goes to the drain. Runs under the
+/// hotplug lock, so nothing else uses the buffer.
+impl MultiInstance for Deferred {
+    fn dead(&self, cpu: CpuId) {
+        if let Some(b) = self.bufs.get(cpu) {
+            self.queue_partial(b);
+            self.kick_drain();
+        }
     }
-    0
 }

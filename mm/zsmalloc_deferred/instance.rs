@@ -4,8 +4,9 @@
 //! torn down. The hot path is in `hot_path.rs`, the drain in `drain.rs`.
 //!
 //! Lifetime: `create` returns a pinned box, which the C API leaks to its
-//! user until `zs_deferred_destroy()`; dropping it (`PinnedDrop`) turns off
-//! pushes, unhooks CPU hotplug, drains everything and frees it all.
+//! user until `zs_deferred_destroy()`; dropping it unhooks CPU hotplug
+//! (`cpuhp::Instance`), then (`PinnedDrop`) turns off pushes, drains
+//! everything and frees it all.
 
 use crate::{
     batch::{Batch, BatchQueue, FullList},
@@ -19,16 +20,18 @@ use core::{
 use kernel::{
     bindings,
     cpu::possible_cpus,
+    cpuhp::{Instance, PrepareState},
     local_lock::LocalLocked,
     percpu::PerCpu,
     prelude::*,
     str::CString,
     sync::{
-        atomic::{Acquire, Atomic, Relaxed, Release},
+        atomic::{Atomic, Relaxed, Release},
         Mutex,
     },
     time::{Instant, Monotonic},
     types::Opaque,
+    workqueue::{OwnedQueue, QueueFlags},
 };
 
 /// The drain callback of the user (`struct zs_deferred_ops::drain`).
@@ -120,9 +123,8 @@ unsafe impl Sync for CpuWork {}
 ///
 /// # Invariants
 ///
-/// `wq` and `cpu_wq` are valid workqueues; `idle_work` and every
-/// `cpu_work` item are initialised; all stay valid until the instance is
-/// dropped.
+/// `idle_work` and every `cpu_work` item are initialised and stay valid
+/// until the instance is dropped.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Deferred {
     /// Name of the workqueues, the debugfs directory and log messages.
@@ -179,21 +181,16 @@ pub(crate) struct Deferred {
     pub(crate) runs: [Atomic<u64>; RUN_BUCKETS],
     /// Unbound `WQ_MEM_RECLAIM` queue of the drain items: the drain frees
     /// memory, so it has a rescuer to run it when no worker can be created.
-    pub(crate) wq: *mut bindings::workqueue_struct,
+    /// Destroyed after the teardown below, when no item is left on it.
+    pub(crate) wq: OwnedQueue,
     /// Per-CPU queue of the CPU flush items and `idle_work`, without a
     /// rescuer: neither is needed for reclaim to make progress (the
     /// shrinker and `zs_deferred_reclaim()` drain without them).
-    pub(crate) cpu_wq: *mut bindings::workqueue_struct,
+    pub(crate) cpu_wq: OwnedQueue,
     /// Armed by a buffer's first element: flushes partial buffers after
     /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
     #[pin]
     pub(crate) idle_work: Opaque<bindings::delayed_work>,
-    /// This instance in the CPU hotplug state, whose dead callback queues a
-    /// dead CPU's buffer.
-    #[pin]
-    pub(crate) cpuhp_node: Opaque<bindings::hlist_node>,
-    /// The CPU hotplug state `cpuhp_node` was added to; 0 until it is.
-    cpuhp_state: Atomic<i32>,
     /// The files under `/sys/kernel/debug/zs_deferred/<name>/`.
     pub(crate) debugfs: DebugfsDir,
     /// Reclaim's way to drain (`shrinker.rs`); null if none.
@@ -207,49 +204,14 @@ unsafe impl Send for Deferred {}
 // SAFETY: See `Send`; `&Deferred` methods synchronise internally.
 unsafe impl Sync for Deferred {}
 
-/// Process-wide state shared by all instances: the dynamic CPU hotplug state.
-static CPUHP_STATE: Atomic<i32> = Atomic::new(0);
+/// The CPU hotplug state of all instances, set up by the first one and
+/// removed at module unload: its dead callback hands a dead CPU's buffer to
+/// the drain (`MultiInstance for Deferred`, in `drain.rs`).
+pub(crate) static CPU_DEAD: PrepareState<Deferred> = PrepareState::new();
 
-/// Registers the CPU-dead callback once; returns the dynamic state.
-fn cpuhp_state() -> Result<i32> {
-    let s = CPUHP_STATE.load(Acquire);
-    if s > 0 {
-        return Ok(s);
-    }
-    // SAFETY: The name is a static C string; `cpu_dead` has the signature
-    // multi-instance callbacks need.
-    let ret = unsafe {
-        bindings::cpuhp_setup_state_multi(
-            bindings::cpuhp_state_CPUHP_BP_PREPARE_DYN,
-            c"mm/zs_deferred:dead".as_char_ptr(),
-            None,
-            Some(crate::drain::cpu_dead),
-        )
-    };
-    if ret < 0 {
-        return Err(Error::from_errno(ret));
-    }
-    // Two first creates may race: keep the winner's state, drop ours.
-    match CPUHP_STATE.cmpxchg(0, ret, Release) {
-        Ok(_) => Ok(ret),
-        Err(winner) => {
-            // SAFETY: `ret` is the state we just set up and nobody else uses it.
-            unsafe { bindings::__cpuhp_remove_state(ret as bindings::cpuhp_state, false) };
-            Ok(winner)
-        }
-    }
-}
-
-/// Removes the CPU hotplug state, if the first instance set one up. Module
-/// unload only: every instance is gone by then, so no callback can run.
-pub(crate) fn cpuhp_state_remove() {
-    let s = CPUHP_STATE.xchg(0, Acquire);
-    if s > 0 {
-        // SAFETY: `s` is the state `cpuhp_state()` set up; with no instance
-        // left it has no instance (the C side warns if one were).
-        unsafe { bindings::__cpuhp_remove_state(s as bindings::cpuhp_state, false) };
-    }
-}
+/// An instance as its users hold it: the instance in [`CPU_DEAD`]. Dropping
+/// it leaves the hotplug state first, then tears the instance down.
+pub(crate) type Handle = Instance<Deferred>;
 
 /// Number of possible CPUs.
 fn nr_possible_cpus() -> usize {
@@ -299,7 +261,7 @@ impl Deferred {
         drain_cb: DrainFn,
         drain_priv: *mut c_void,
         capacity: usize,
-    ) -> Result<Pin<KBox<Self>>> {
+    ) -> Result<Pin<KBox<Handle>>> {
         if elem_size != 4 && elem_size != 8 {
             pr_warn!("{name:?}: unsupported element size {elem_size} (4 or 8)\n");
             return Err(EINVAL);
@@ -312,19 +274,14 @@ impl Deferred {
         let slots_per_batch = crate::batch::capacity(4);
         let auto_pool = pool_bounds(capacity, cap);
         let (pool_min, pool_max) = crate::params::pool_bounds(auto_pool);
-        let state = cpuhp_state()?;
-        let wq = alloc_wq(
-            name,
-            bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM,
+        // Both queues are named after the instance, as its log messages.
+        let label = name.to_str().unwrap_or("?");
+        let wq = OwnedQueue::new(
+            fmt!("zsd_{label}"),
+            QueueFlags::UNBOUND | QueueFlags::MEM_RECLAIM,
+            0,
         )?;
-        let cpu_wq = match alloc_wq(name, bindings::wq_flags_WQ_PERCPU) {
-            Ok(q) => q,
-            Err(e) => {
-                // SAFETY: `wq` was just allocated and is unused.
-                unsafe { bindings::destroy_workqueue(wq) };
-                return Err(e);
-            }
-        };
+        let cpu_wq = OwnedQueue::new(fmt!("zsd_{label}_cpu"), QueueFlags::PERCPU, 0)?;
         let init = try_pin_init!(Self {
             name: CString::try_from(name)?,
             elem_size,
@@ -368,40 +325,21 @@ impl Deferred {
                     );
                 }
             }),
-            cpuhp_node: Opaque::uninit(),
-            cpuhp_state: Atomic::new(0),
             debugfs: DebugfsDir::empty(),
             shrinker: Atomic::new(ptr::null_mut()),
-        }? Error);
-        let d = match KBox::pin_init(init, GFP_KERNEL) {
-            Ok(d) => d,
-            Err(e) => {
-                // SAFETY: Neither queue was used.
-                unsafe {
-                    bindings::destroy_workqueue(wq);
-                    bindings::destroy_workqueue(cpu_wq);
-                }
-                return Err(e);
-            }
-        };
-        d.init_cpu_work();
+        }? Error)
+        // The work items point at the instance, so they are set up once it
+        // has its place, before a CPU's death can queue them.
+        .pin_chain(|d| {
+            d.init_cpu_work();
+            Ok(())
+        });
+        let d = KBox::pin_init(Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", init), GFP_KERNEL)?;
         let added = d.grow_pool(pool_min, bindings::GFP_KERNEL);
         if added < pool_min {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
             return Err(ENOMEM);
         }
-        // SAFETY: `cpuhp_node` lives as long as the instance; it is removed
-        // in `drop` before the instance is freed.
-        let ret = unsafe {
-            bindings::cpuhp_state_add_instance_nocalls(
-                state as bindings::cpuhp_state,
-                d.cpuhp_node.get(),
-            )
-        };
-        if ret < 0 {
-            return Err(Error::from_errno(ret));
-        }
-        d.cpuhp_state.store(state, Relaxed);
         crate::params::register(&d)?;
         // A `pool_max` written since the bounds above were taken did not
         // reach this instance, which was not listed yet.
@@ -466,36 +404,13 @@ impl Deferred {
     }
 }
 
-/// Allocates one of an instance's workqueues, named after it.
-fn alloc_wq(name: &CStr, flags: u32) -> Result<*mut bindings::workqueue_struct> {
-    let kind = if flags & bindings::wq_flags_WQ_UNBOUND != 0 {
-        c""
-    } else {
-        c"_cpu"
-    };
-    // SAFETY: The format takes two C strings, which we pass.
-    let wq = unsafe {
-        bindings::alloc_workqueue_noprof(
-            c"zsd_%s%s".as_char_ptr(),
-            flags,
-            0,
-            name.as_char_ptr(),
-            kind.as_char_ptr(),
-        )
-    };
-    if wq.is_null() {
-        Err(ENOMEM)
-    } else {
-        Ok(wq)
-    }
-}
-
 /// Teardown, whatever the path: `zs_deferred_destroy()`, a failed `create`
 /// (after its allocations succeeded) or a test instance going out of scope.
 /// Nothing can reach the instance once this returns: pushes are off, the
 /// debugfs files, the shrinker and the hotplug node are gone, every work
-/// item is cancelled or finished and both workqueues are destroyed; what
-/// was pushed has been drained and every page is back with the allocator.
+/// item is cancelled or finished (the workqueues, empty, are destroyed when
+/// the fields are dropped right after); what was pushed has been drained and
+/// every page is back with the allocator.
 #[pinned_drop]
 impl PinnedDrop for Deferred {
     fn drop(self: Pin<&mut Self>) {
@@ -505,28 +420,12 @@ impl PinnedDrop for Deferred {
             .store(false, core::sync::atomic::Ordering::Release);
         d.debugfs.remove();
         d.unregister_shrinker();
-        let state = d.cpuhp_state.load(Relaxed);
-        if state > 0 {
-            // SAFETY: The node was added in `create` with this state.
-            unsafe {
-                bindings::cpuhp_state_remove_instance_nocalls(
-                    state as bindings::cpuhp_state,
-                    d.cpuhp_node.get(),
-                )
-            };
-        }
         // SAFETY: The delayed work was initialised in `create`.
         unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
         d.flush();
         for (_, w) in d.cpu_work.iter() {
             // SAFETY: The item was initialised in `create`.
             unsafe { bindings::cancel_work_sync(w.drain.get()) };
-        }
-        // SAFETY: Destroying the queues waits for any work still running on
-        // them; nothing queues on them any more.
-        unsafe {
-            bindings::destroy_workqueue(d.wq);
-            bindings::destroy_workqueue(d.cpu_wq);
         }
         for (_, b) in d.bufs.iter() {
             // No push can run any more and every work item is gone, so no

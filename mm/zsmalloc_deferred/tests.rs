@@ -9,7 +9,7 @@
 use crate::{
     batch::Batch,
     debugfs::{read, write, Attr},
-    instance::{Deferred, IDLE_MS_MAX},
+    instance::{Deferred, Handle, IDLE_MS_MAX},
 };
 use core::ops::Deref;
 use kernel::{
@@ -17,6 +17,7 @@ use kernel::{
     cpu::{nr_cpu_ids, possible_cpus},
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
+    time::{delay::fsleep, Delta},
     types::Opaque,
 };
 
@@ -178,7 +179,7 @@ fn instance(name: &CStr, r: &Recorder, capacity: usize) -> Result<TestInstance> 
 }
 
 /// A test instance; dropping it tears it down like `zs_deferred_destroy()`.
-struct TestInstance(Pin<KBox<Deferred>>);
+struct TestInstance(Pin<KBox<Handle>>);
 
 impl Deref for TestInstance {
     type Target = Deferred;
@@ -571,6 +572,111 @@ mod cases {
         assert!(read(&d, Attr::BatchesQueued) >= 4);
         assert_eq!(r.delivery_errors(n), 0);
         drop(d);
+        Ok(())
+    }
+
+    /// A CPU goes offline with values in its buffer and nobody flushes: the
+    /// CPU-dead callback hands them to the drain, each arrives exactly once.
+    /// The idle flush is kept away so that it cannot be what drains them.
+    #[cfg(CONFIG_HOTPLUG_CPU)]
+    #[test]
+    fn offline_cpu_buffer_drained_once() -> Result {
+        // A CPU that can go offline: online and not the boot CPU.
+        let Some(victim) = possible_cpus().find(|c| c.as_u32() != 0 && c.is_online()) else {
+            pr_info!("offline_cpu_buffer_drained_once: one CPU online, nothing to offline\n");
+            return Err(ENODEV);
+        };
+        let n = 16usize;
+        let r = Recorder::new(4, n)?;
+        let d = instance(c"kunit_offline", &r, 1024)?;
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        let pusher = |cpu: u32| {
+            if cpu == victim.as_u32() {
+                for v in 0..n as u32 {
+                    r.push(&d, v);
+                }
+            }
+        };
+        on_every_cpu(&pusher)?;
+        let accepted = n as u64 - r.rejections() as u64;
+        assert!(accepted > 0);
+        assert_eq!(read(&d, Attr::Drained), 0);
+        // SAFETY: Process context; the CPU comes back below.
+        let down = unsafe { bindings::remove_cpu(victim.as_u32()) };
+        let drained = down == 0 && wait_until(2000, || read(&d, Attr::Drained) == accepted);
+        if down == 0 {
+            // SAFETY: As above; brings back the CPU taken down above.
+            unsafe { bindings::add_cpu(victim.as_u32()) };
+        }
+        assert_eq!(down, 0);
+        assert!(drained);
+        assert_eq!(r.delivery_errors(n), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// Pushers on every CPU that sleep now and then, so that a flush racing
+    /// from another CPU reaches theirs between pushes, at every point of a
+    /// page's life: each accepted value still arrives exactly once.
+    #[test]
+    fn push_racing_flush() -> Result {
+        /// Values each CPU pushes; the one with the highest id flushes.
+        const PER_CPU: u32 = 4096;
+        let ids = nr_cpu_ids();
+        let nr = (ids * PER_CPU) as usize;
+        let r = Recorder::new(4, nr)?;
+        let d = instance(c"kunit_race_flush", &r, nr)?;
+        let online = possible_cpus().filter(|c| c.is_online()).count() as u32;
+        if online < 2 {
+            pr_info!("push_racing_flush: one CPU online, no flush can race\n");
+            return Err(ENODEV);
+        }
+        let flusher = possible_cpus().filter(|c| c.is_online()).last().map(|c| c.as_u32());
+        let finished = Atomic::new(0u32);
+        let flushes = Atomic::new(0u32);
+        let cpus = on_every_cpu(&|cpu: u32| {
+            if Some(cpu) == flusher {
+                // Flush until every pusher has finished, at least once.
+                while flushes.load(Relaxed) == 0 || finished.load(Acquire) < online - 1 {
+                    d.flush();
+                    flushes.add(1, Relaxed);
+                }
+                return;
+            }
+            for i in 0..PER_CPU {
+                r.push(&d, cpu * PER_CPU + i);
+                if i % 128 == 127 {
+                    fsleep(Delta::from_millis(1));
+                }
+            }
+            finished.fetch_add(1, Release);
+        })?;
+        d.flush();
+        assert!(cpus > 1);
+        assert!(flushes.load(Relaxed) > 0);
+        assert!(read(&d, Attr::Pushed) > 0);
+        assert_eq!(r.delivery_errors(nr), 0);
+        assert_eq!(r.order_errors.load(Relaxed), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// The idle flush firing while the instance is destroyed: values pushed
+    /// right before arrive once, whichever of the two drains them.
+    #[test]
+    fn idle_flush_racing_destroy() -> Result {
+        let r = Recorder::new(4, 64)?;
+        for round in 0..16u32 {
+            let d = instance(c"kunit_idle_destroy", &r, 64)?;
+            write(&d, Attr::IdleMs, 1)?;
+            for v in 0..4 {
+                assert!(r.push(&d, round * 4 + v));
+            }
+            // Around the idle timer's expiry: 0 to 2 ms after the pushes.
+            fsleep(Delta::from_micros(i64::from(round % 5) * 500));
+            drop(d);
+        }
+        assert_eq!(r.delivery_errors(64), 0);
         Ok(())
     }
 

@@ -35,7 +35,7 @@ mod shrinker;
 mod tests;
 mod trace;
 
-use instance::Deferred;
+use instance::{Deferred, Handle};
 use kernel::{bindings, error::from_err_ptr, prelude::*};
 
 /// Prefix of this file's `pr_*!` messages (what `module!` sets for modules).
@@ -47,8 +47,8 @@ const __LOG_PREFIX: &[u8] = b"zs_deferred\0";
 ///
 /// `d` came from [`zs_deferred_create`] and was not destroyed.
 unsafe fn instance<'a>(d: *mut bindings::zs_deferred) -> &'a Deferred {
-    // SAFETY: By the safety requirements, `d` is a live, pinned `Deferred`.
-    unsafe { &*d.cast::<Deferred>() }
+    // SAFETY: By the safety requirements, `d` is a live, pinned `Handle`.
+    unsafe { &*d.cast::<Handle>() }
 }
 
 /// Creates a deferred-free instance; see the kernel-doc in
@@ -166,10 +166,11 @@ pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
     if d.is_null() || from_err_ptr(d).is_err() {
         return;
     }
+    // Dropping it leaves the hotplug state, then tears the instance down
+    // (`PinnedDrop for Deferred`).
     // SAFETY: `d` came from `KBox::into_raw` in `zs_deferred_create`, and
     // the caller gives up its handle.
-    // Dropping it tears it down (`PinnedDrop for Deferred`).
-    drop(unsafe { Pin::new_unchecked(KBox::from_raw(d.cast::<Deferred>())) });
+    drop(unsafe { Pin::new_unchecked(KBox::from_raw(d.cast::<Handle>())) });
 }
 
 /// The runtime switch; see `include/linux/zsmalloc.h`.
@@ -193,6 +194,8 @@ pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, 
 /// a module that uses this one's exports, so none is left.
 #[no_mangle]
 pub extern "C" fn zs_deferred_exit() {
-    instance::cpuhp_state_remove();
+    // SAFETY: Every instance was destroyed by its user, a module that
+    // depends on this one and is gone, and no new one can be created.
+    unsafe { instance::CPU_DEAD.remove() };
     debugfs::remove_root();
 }
