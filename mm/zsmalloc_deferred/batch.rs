@@ -7,9 +7,10 @@
 //! A batch is one page: a [`Batch`] header, then elements back to back. Pages
 //! are linked through the header, so queuing a full buffer allocates nothing.
 
-use core::ptr;
+use core::{mem::MaybeUninit, ptr};
 use kernel::{
-    bindings,
+    alloc::Flags,
+    page::PAGE_SIZE,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
 };
@@ -33,25 +34,36 @@ pub(crate) static PAGES: Atomic<usize> = Atomic::new(0);
 
 /// Elements of `elem_size` bytes that fit in one batch.
 pub(crate) const fn capacity(elem_size: usize) -> u32 {
-    ((bindings::PAGE_SIZE - HDR) / elem_size) as u32
+    ((PAGE_SIZE - HDR) / elem_size) as u32
+}
+
+/// A batch page as allocated: the header, then room for the elements.
+#[repr(C)]
+struct BatchPage {
+    /// The header: links and count.
+    hdr: Batch,
+    /// Element storage, written by pushes, read by the drain.
+    elems: [MaybeUninit<u8>; PAGE_SIZE - HDR],
 }
 
 impl Batch {
-    /// Allocates an empty batch page; null on failure.
-    pub(crate) fn alloc(gfp: bindings::gfp_t) -> *mut Batch {
-        // SAFETY: A plain page allocation.
-        let addr = unsafe { bindings::get_free_pages_noprof(gfp, 0) };
-        let b = addr as *mut Batch;
-        if !b.is_null() {
-            PAGES.add(1, Relaxed);
-            // SAFETY: `b` is a fresh, exclusively owned page.
-            unsafe {
-                b.write(Batch {
-                    next: ptr::null_mut(),
-                    nr: 0,
-                })
-            };
-        }
+    /// Allocates an empty batch page with `flags` (a page-sized, and so
+    /// page-aligned, `kmalloc()` object); null on failure.
+    pub(crate) fn alloc(flags: Flags) -> *mut Batch {
+        let Ok(page) = KBox::<BatchPage>::new_uninit(flags) else {
+            return ptr::null_mut();
+        };
+        PAGES.add(1, Relaxed);
+        let b = KBox::into_raw(page).cast::<Batch>();
+        // SAFETY: `b` is the start of a fresh, exclusively owned
+        // `BatchPage`, whose first field is the header; the elements stay
+        // uninitialised until pushes write them.
+        unsafe {
+            b.write(Batch {
+                next: ptr::null_mut(),
+                nr: 0,
+            })
+        };
         b
     }
 
@@ -61,8 +73,9 @@ impl Batch {
     ///
     /// `b` came from [`Batch::alloc`] and is in no list.
     pub(crate) unsafe fn free(b: *mut Batch) {
-        // SAFETY: By the safety requirements, `b` is an unused page we own.
-        unsafe { bindings::free_pages(b as c_ulong, 0) };
+        // SAFETY: By the safety requirements, `b` is the `BatchPage` box
+        // `alloc` leaked; as `MaybeUninit` nothing in it is dropped.
+        drop(unsafe { KBox::from_raw(b.cast::<MaybeUninit<BatchPage>>()) });
         PAGES.fetch_sub(1, Relaxed);
     }
 

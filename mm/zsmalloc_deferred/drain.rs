@@ -14,7 +14,15 @@ use crate::{
     instance::{CpuBuf, CpuWork, Deferred},
 };
 use kernel::{
-    bindings, container_of, cpu::CpuId, cpuhp::MultiInstance, prelude::*, sync::atomic::Relaxed,
+    alloc::{
+        flags::{__GFP_NOWARN, GFP_NOWAIT},
+        Flags,
+    },
+    bindings, container_of,
+    cpu::CpuId,
+    cpuhp::MultiInstance,
+    prelude::*,
+    sync::atomic::Relaxed,
     time::msecs_to_jiffies,
 };
 
@@ -81,7 +89,7 @@ impl Deferred {
         if on {
             let (_, total) = self.pool.counts();
             let min = self.pool.min.load(Relaxed);
-            self.grow_pool(min.saturating_sub(total), bindings::GFP_KERNEL);
+            self.grow_pool(min.saturating_sub(total), GFP_KERNEL);
             self.enabled
                 .store(true, core::sync::atomic::Ordering::Release);
         } else {
@@ -101,7 +109,7 @@ impl Deferred {
     }
 
     /// Grows the pool by up to `n` pages; returns how many it got.
-    pub(crate) fn grow_pool(&self, n: usize, gfp: bindings::gfp_t) -> usize {
+    pub(crate) fn grow_pool(&self, n: usize, gfp: Flags) -> usize {
         let added = self.pool.grow(n, gfp);
         self.trace_pool(added as isize);
         added
@@ -171,7 +179,7 @@ impl Deferred {
             return;
         }
         // Never block reclaim from here: this worker is what frees memory.
-        let gfp = bindings::GFP_NOWAIT | bindings::__GFP_NOWARN;
+        let gfp = GFP_NOWAIT | __GFP_NOWARN;
         self.grow_pool(total.max(16), gfp);
     }
 

@@ -93,7 +93,7 @@ impl Deferred {
             if spare.is_null() {
                 return None;
             }
-            batch = core::mem::replace(spare, ptr::null_mut());
+            batch = core::mem::take(spare);
             b.batch.store(batch, Relaxed);
         }
         let nr = b.nr.load(Relaxed);

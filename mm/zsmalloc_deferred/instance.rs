@@ -334,8 +334,11 @@ impl Deferred {
             d.init_cpu_work();
             Ok(())
         });
-        let d = KBox::pin_init(Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", init), GFP_KERNEL)?;
-        let added = d.grow_pool(pool_min, bindings::GFP_KERNEL);
+        let d = KBox::pin_init(
+            Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", init),
+            GFP_KERNEL,
+        )?;
+        let added = d.grow_pool(pool_min, GFP_KERNEL);
         if added < pool_min {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
             return Err(ENOMEM);

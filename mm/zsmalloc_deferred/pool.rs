@@ -10,7 +10,7 @@
 
 use crate::batch::{Batch, BatchQueue};
 use kernel::{
-    bindings,
+    alloc::Flags,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
@@ -56,7 +56,7 @@ impl PagePool {
     /// The pages are allocated without the lock, so the room is checked
     /// again when adding them: the drain and the idle work may grow the pool
     /// at the same time, and `max` may have been lowered meanwhile.
-    pub(crate) fn grow(&self, n: usize, gfp: bindings::gfp_t) -> usize {
+    pub(crate) fn grow(&self, n: usize, gfp: Flags) -> usize {
         let room = {
             let p = self.pages.lock();
             self.max.load(Relaxed).saturating_sub(p.total)

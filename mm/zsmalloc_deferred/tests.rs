@@ -274,7 +274,7 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
 /// Elements of `elem_size` bytes per batch page, worked out here from
 /// `PAGE_SIZE` and the batch header rather than taken from the core.
 fn page_elems(elem_size: usize) -> usize {
-    (bindings::PAGE_SIZE - size_of::<Batch>()) / elem_size
+    (kernel::page::PAGE_SIZE - size_of::<Batch>()) / elem_size
 }
 
 /// Polls `cond` every millisecond for up to `ms` milliseconds; returns
@@ -631,7 +631,10 @@ mod cases {
             pr_info!("push_racing_flush: one CPU online, no flush can race\n");
             return Err(ENODEV);
         }
-        let flusher = possible_cpus().filter(|c| c.is_online()).last().map(|c| c.as_u32());
+        let flusher = possible_cpus()
+            .filter(|c| c.is_online())
+            .last()
+            .map(|c| c.as_u32());
         let finished = Atomic::new(0u32);
         let flushes = Atomic::new(0u32);
         let cpus = on_every_cpu(&|cpu: u32| {
@@ -780,7 +783,7 @@ mod cases {
         for _ in 0..8 {
             d.pool.shrink_to(min as usize);
             let grower = |_cpu: u32| {
-                d.pool.grow(ROOM, bindings::GFP_KERNEL);
+                d.pool.grow(ROOM, GFP_KERNEL);
             };
             on_every_cpu(&grower)?;
             let total = read(&d, Attr::PoolPages);

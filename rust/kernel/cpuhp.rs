@@ -45,7 +45,7 @@ pub trait MultiInstance: Sync {
 ///
 /// # Invariants
 ///
-/// `nr` is 0 or a state set up by [`PrepareState::setup`] with the
+/// `nr` is 0 or a state set up by `PrepareState::setup` with the
 /// callbacks of `T`, not removed since.
 ///
 /// # Examples

@@ -114,7 +114,9 @@ impl<T: Sync> LocalLocked<T> {
             // SAFETY: `slot.lock` is valid for writes and stays at this
             // address (per-CPU memory does not move) until `slots` is freed;
             // `name` and `key` are static.
-            unsafe { bindings::__local_lock_init(slot.lock.get(), name.as_char_ptr(), key.as_ptr()) };
+            unsafe {
+                bindings::__local_lock_init(slot.lock.get(), name.as_char_ptr(), key.as_ptr())
+            };
         }
         // INVARIANT: Every possible CPU's lock was initialised above.
         Ok(Self { slots })
