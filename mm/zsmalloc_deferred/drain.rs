@@ -11,7 +11,7 @@
 
 use crate::{
     batch::Batch,
-    instance::{CpuBuf, CpuWork, Deferred},
+    instance::{CpuBuf, CpuWork, Deferred, Hooked},
 };
 use kernel::{
     alloc::{
@@ -366,7 +366,7 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
 
 /// CPU hotplug: a dead CPU's buffer goes to the drain. Runs under the
 /// hotplug lock, so nothing else uses the buffer.
-impl MultiInstance for Deferred {
+impl MultiInstance for Hooked {
     fn dead(&self, cpu: CpuId) {
         if let Some(b) = self.bufs.get(cpu) {
             self.queue_partial(b);

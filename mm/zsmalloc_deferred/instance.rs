@@ -14,6 +14,7 @@ use crate::{
     pool::PagePool,
 };
 use core::{
+    ops::Deref,
     ptr,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32},
 };
@@ -24,6 +25,7 @@ use kernel::{
     local_lock::LocalLocked,
     percpu::PerCpu,
     prelude::*,
+    shrinker,
     str::CString,
     sync::{
         atomic::{Atomic, Relaxed, Release},
@@ -193,8 +195,6 @@ pub(crate) struct Deferred {
     pub(crate) idle_work: Opaque<bindings::delayed_work>,
     /// The files under `/sys/kernel/debug/zs_deferred/<name>/`.
     pub(crate) debugfs: DebugfsDir,
-    /// Reclaim's way to drain (`shrinker.rs`); null if none.
-    pub(crate) shrinker: Atomic<*mut bindings::shrinker>,
 }
 
 // SAFETY: Raw pointers in `Deferred` are to memory it owns (pages, per-CPU
@@ -207,11 +207,28 @@ unsafe impl Sync for Deferred {}
 /// The CPU hotplug state of all instances, set up by the first one and
 /// removed at module unload: its dead callback hands a dead CPU's buffer to
 /// the drain (`MultiInstance for Deferred`, in `drain.rs`).
-pub(crate) static CPU_DEAD: PrepareState<Deferred> = PrepareState::new();
+pub(crate) static CPU_DEAD: PrepareState<Hooked> = PrepareState::new();
 
-/// An instance as its users hold it: the instance in [`CPU_DEAD`]. Dropping
-/// it leaves the hotplug state first, then tears the instance down.
-pub(crate) type Handle = Instance<Deferred>;
+/// An instance as its users hold it: registered as a shrinker
+/// (`shrinker.rs`) and in [`CPU_DEAD`]. Dropping it leaves the hotplug
+/// state, then unregisters the shrinker, then tears the instance down.
+pub(crate) type Handle = Instance<Hooked>;
+
+/// An instance with its shrinker: what the hotplug state holds.
+#[pin_data]
+pub(crate) struct Hooked {
+    /// The instance, registered with reclaim.
+    #[pin]
+    reg: shrinker::Registration<Deferred>,
+}
+
+impl Deref for Hooked {
+    type Target = Deferred;
+
+    fn deref(&self) -> &Deferred {
+        &self.reg
+    }
+}
 
 /// Number of possible CPUs.
 fn nr_possible_cpus() -> usize {
@@ -326,7 +343,6 @@ impl Deferred {
                 }
             }),
             debugfs: DebugfsDir::empty(),
-            shrinker: Atomic::new(ptr::null_mut()),
         }? Error)
         // The work items point at the instance, so they are set up once it
         // has its place, before a CPU's death can queue them.
@@ -334,8 +350,11 @@ impl Deferred {
             d.init_cpu_work();
             Ok(())
         });
+        let hooked = try_pin_init!(Hooked {
+            reg <- shrinker::Registration::new(fmt!("zs_deferred-{label}"), init),
+        }? Error);
         let d = KBox::pin_init(
-            Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", init),
+            Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", hooked),
             GFP_KERNEL,
         )?;
         let added = d.grow_pool(pool_min, GFP_KERNEL);
@@ -348,7 +367,6 @@ impl Deferred {
         // reach this instance, which was not listed yet.
         d.apply_pool_bounds();
         d.debugfs.create(&d);
-        d.register_shrinker();
         Ok(d)
     }
 
@@ -409,9 +427,9 @@ impl Deferred {
 
 /// Teardown, whatever the path: `zs_deferred_destroy()`, a failed `create`
 /// (after its allocations succeeded) or a test instance going out of scope.
-/// Nothing can reach the instance once this returns: pushes are off, the
-/// debugfs files, the shrinker and the hotplug node are gone, every work
-/// item is cancelled or finished (the workqueues, empty, are destroyed when
+/// The hotplug node and the shrinker are gone before this runs (see
+/// [`Handle`]). Nothing can reach the instance once it returns: pushes are
+/// off, the debugfs files are gone, every work item is cancelled or finished (the workqueues, empty, are destroyed when
 /// the fields are dropped right after); what was pushed has been drained and
 /// every page is back with the allocator.
 #[pinned_drop]
@@ -422,7 +440,6 @@ impl PinnedDrop for Deferred {
         d.enabled
             .store(false, core::sync::atomic::Ordering::Release);
         d.debugfs.remove();
-        d.unregister_shrinker();
         // SAFETY: The delayed work was initialised in `create`.
         unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
         d.flush();

@@ -260,18 +260,6 @@ static double workers_ms_since(unsigned long long before)
 	return ns_to_ms(prev - before);
 }
 
-static long count_resident(char *buf, size_t len, unsigned char *vec)
-{
-	size_t i, npages = len / page_size;
-	long resident = 0;
-
-	if (mincore(buf, len, vec))
-		return -1;
-	for (i = 0; i < npages; i++)
-		resident += vec[i] & 1;
-	return resident;
-}
-
 static int read_counter(unsigned long long *val)
 {
 	FILE *f;
@@ -396,7 +384,7 @@ static void child_main(struct shared *sh, unsigned int idx, unsigned int run)
 			child_report(sh, slot, CHILD_ERROR, "madvise(MADV_PAGEOUT)");
 			goto out_unmap;
 		}
-		resident = count_resident(buf, len, vec);
+		resident = count_resident_pages(buf, len, vec);
 		if (resident < 0) {
 			child_report(sh, slot, CHILD_ERROR, "mincore");
 			goto out_unmap;

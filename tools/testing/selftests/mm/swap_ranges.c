@@ -105,19 +105,16 @@ static long runs_counted(void)
 	return sum;
 }
 
-/* Pages of [first, first + nr) that mincore() finds in memory. */
+/* Pages [@first, @first + @nr) of @buf resident in memory, or -1. */
 static long count_incore(char *buf, unsigned long first, unsigned long nr)
 {
-	size_t ps = psize();
-	unsigned char vec;
-	unsigned long i;
-	long n = 0;
+	unsigned char *vec = malloc(nr);
+	long n;
 
-	for (i = first; i < first + nr; i++) {
-		if (mincore(buf + i * ps, ps, &vec))
-			return -1;
-		n += vec & 1;
-	}
+	if (!vec)
+		return -1;
+	n = count_resident_pages(buf + first * psize(), nr * psize(), vec);
+	free(vec);
 	return n;
 }
 

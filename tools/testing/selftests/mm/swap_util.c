@@ -30,6 +30,18 @@ unsigned long parse_ulong(const char *prog, const char *name, const char *s,
 	return val;
 }
 
+long count_resident_pages(char *buf, size_t len, unsigned char *vec)
+{
+	size_t i, npages = len / psize();
+	long resident = 0;
+
+	if (mincore(buf, len, vec))
+		return -1;
+	for (i = 0; i < npages; i++)
+		resident += vec[i] & 1;
+	return resident;
+}
+
 unsigned long long mix64(unsigned long long x)
 {
 	x += 0x9e3779b97f4a7c15ULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the swap-free tests (munmap_swap_latency,
- * reuse_integrity, swap_churn, swap_hold, kill_refill), beside vm_util.h.
+ * reuse_integrity, swap_churn, swap_hold, kill_refill, swap_ranges), beside
+ * vm_util.h.
  */
 #ifndef __SWAP_UTIL_H__
 #define __SWAP_UTIL_H__
@@ -38,6 +39,12 @@
  */
 unsigned long parse_ulong(const char *prog, const char *name, const char *s,
 			  unsigned long min, unsigned long max);
+
+/*
+ * Return how many of the pages of [@buf, @buf + @len) are resident in memory
+ * (mincore()), or -1 with errno set; @vec has room for one byte per page.
+ */
+long count_resident_pages(char *buf, size_t len, unsigned char *vec);
 
 /* Return the splitmix64 finalizer of @x: a well mixed 64 bit hash. */
 unsigned long long mix64(unsigned long long x);
