@@ -429,9 +429,10 @@ impl Deferred {
 /// (after its allocations succeeded) or a test instance going out of scope.
 /// The hotplug node and the shrinker are gone before this runs (see
 /// [`Handle`]). Nothing can reach the instance once it returns: pushes are
-/// off, the debugfs files are gone, every work item is cancelled or finished (the workqueues, empty, are destroyed when
-/// the fields are dropped right after); what was pushed has been drained and
-/// every page is back with the allocator.
+/// off, the debugfs files are gone, every work item is cancelled or
+/// finished (the workqueues, empty, are destroyed when the fields are
+/// dropped right after); what was pushed has been drained and every page is
+/// back with the allocator.
 #[pinned_drop]
 impl PinnedDrop for Deferred {
     fn drop(self: Pin<&mut Self>) {

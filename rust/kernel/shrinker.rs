@@ -31,7 +31,7 @@ impl ShrinkControl {
 
     /// Objects to scan in this call.
     pub fn nr_to_scan(&self) -> usize {
-        self.raw().nr_to_scan as usize
+        self.raw().nr_to_scan
     }
 
     /// Whether the reclaiming context may start I/O (`__GFP_IO`).
