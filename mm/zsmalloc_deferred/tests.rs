@@ -225,32 +225,34 @@ unsafe extern "C" fn on_cpu_fn(work: *mut bindings::work_struct) {
 /// the count to compare results with. If a work item cannot be allocated,
 /// fails with `ENOMEM` before running anything.
 fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
-    let mut items = KVec::new();
-    let mut failed = None;
     // SAFETY: Held across queueing and flushing; may sleep.
     unsafe { bindings::cpus_read_lock() };
-    for id in possible_cpus() {
-        if !id.is_online() {
-            continue;
-        }
+    let items = queue_on_every_cpu(f);
+    if let Ok(items) = &items {
+        wait_all(items);
+    }
+    // SAFETY: Taken above.
+    unsafe { bindings::cpus_read_unlock() };
+    Ok(items?.len() as u32)
+}
+
+/// Queues `f(cpu)` on every online CPU and returns the items, which the
+/// caller must pass to [`wait_all`] before they go. Allocates every item
+/// before queueing any, so that `ENOMEM` means nothing runs.
+fn queue_on_every_cpu<'a>(f: &'a (dyn Fn(u32) + Sync)) -> Result<KVec<KBox<OnCpu<'a>>>> {
+    let mut items = KVec::new();
+    for id in possible_cpus().filter(|id| id.is_online()) {
         let cpu = id.as_u32();
         let work = Opaque::uninit();
-        let queued =
-            KBox::new(OnCpu { work, f, cpu }, GFP_KERNEL).and_then(|b| items.push(b, GFP_KERNEL));
-        if queued.is_err() {
-            failed = Some(cpu);
-            break;
+        let item = KBox::new(OnCpu { work, f, cpu }, GFP_KERNEL);
+        if item.and_then(|b| items.push(b, GFP_KERNEL)).is_err() {
+            pr_err!("on_every_cpu: no memory for the work item of CPU {cpu}\n");
+            return Err(ENOMEM);
         }
     }
-    if let Some(cpu) = failed {
-        // SAFETY: Taken above; nothing was queued.
-        unsafe { bindings::cpus_read_unlock() };
-        pr_err!("on_every_cpu: no memory for the work item of CPU {cpu}\n");
-        return Err(ENOMEM);
-    }
-    let cpus = items.len() as u32;
     for o in items.iter() {
-        // SAFETY: The item is boxed (stable) and outlives its execution.
+        // SAFETY: The item is boxed (stable) and outlives its execution:
+        // the caller waits for it before dropping the box.
         unsafe {
             bindings::init_work_with_key(
                 o.work.get(),
@@ -262,13 +264,15 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
             bindings::queue_work_on(o.cpu as i32, bindings::system_percpu_wq, o.work.get());
         }
     }
+    Ok(items)
+}
+
+/// Waits for every item [`queue_on_every_cpu`] queued.
+fn wait_all(items: &KVec<KBox<OnCpu<'_>>>) {
     for o in items.iter() {
-        // SAFETY: Initialised and queued above.
+        // SAFETY: Initialised and queued by `queue_on_every_cpu`.
         unsafe { bindings::flush_work(o.work.get()) };
     }
-    // SAFETY: Taken above.
-    unsafe { bindings::cpus_read_unlock() };
-    Ok(cpus)
 }
 
 /// Elements of `elem_size` bytes per batch page, worked out here from
@@ -615,12 +619,12 @@ mod cases {
         Ok(())
     }
 
-    /// Pushers on every CPU that sleep now and then, so that a flush racing
-    /// from another CPU reaches theirs between pushes, at every point of a
-    /// page's life: each accepted value still arrives exactly once.
+    /// Pushers on every CPU that sleep now and then, so that flushes from
+    /// the test's thread reach their buffers between pushes, at every point
+    /// of a page's life: each accepted value still arrives exactly once.
     #[test]
     fn push_racing_flush() -> Result {
-        /// Values each CPU pushes; the one with the highest id flushes.
+        /// Values each CPU pushes while the test's thread flushes.
         const PER_CPU: u32 = 4096;
         let ids = nr_cpu_ids();
         let nr = (ids * PER_CPU) as usize;
@@ -631,21 +635,8 @@ mod cases {
             pr_info!("push_racing_flush: one CPU online, no flush can race\n");
             return Err(ENODEV);
         }
-        let flusher = possible_cpus()
-            .filter(|c| c.is_online())
-            .last()
-            .map(|c| c.as_u32());
         let finished = Atomic::new(0u32);
-        let flushes = Atomic::new(0u32);
-        let cpus = on_every_cpu(&|cpu: u32| {
-            if Some(cpu) == flusher {
-                // Flush until every pusher has finished, at least once.
-                while flushes.load(Relaxed) == 0 || finished.load(Acquire) < online - 1 {
-                    d.flush();
-                    flushes.add(1, Relaxed);
-                }
-                return;
-            }
+        let pusher = |cpu: u32| {
             for i in 0..PER_CPU {
                 r.push(&d, cpu * PER_CPU + i);
                 if i % 128 == 127 {
@@ -653,10 +644,22 @@ mod cases {
                 }
             }
             finished.fetch_add(1, Release);
-        })?;
+        };
+        // The pushers' CPUs may go offline meanwhile (their items then run
+        // elsewhere); holding the hotplug lock while flushing, which takes
+        // it too, would be a deadlock with a hotplug writer waiting.
+        let items = queue_on_every_cpu(&pusher)?;
+        let cpus = items.len() as u32;
+        let mut flushes = 0;
+        while flushes == 0 || finished.load(Acquire) < cpus {
+            d.flush();
+            flushes += 1;
+        }
+        wait_all(&items);
+        drop(items);
         d.flush();
         assert!(cpus > 1);
-        assert!(flushes.load(Relaxed) > 0);
+        assert!(flushes > 0);
         assert!(read(&d, Attr::Pushed) > 0);
         assert_eq!(r.delivery_errors(nr), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
