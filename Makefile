@@ -60,7 +60,7 @@ lint: kernel ## checkpatch --strict, rustfmt, clippy, rustdoc, kernel-doc
 rustdoc: kernel ## HTML for the series' Rust crates next to the kernel's
 	@$(S)/rustdoc.sh
 
-series: assemble ## out/series/: format-patch with the cover letter
+series: assemble ## out/series/: the RFC v4 mails, prepared and checked by b4
 	@$(S)/series.sh
 
 # Debug kernel (clang, KASAN, KFENCE, lockdep, kmemleak, fault injection) under churn,

@@ -12,6 +12,10 @@
 #   file: path/in/tree            (copied from this repository)
 #   patch: patches/NNNN-name.patch (applied with git apply)
 #   bench-only: yes                (measurement aid, not for upstream)
+#   maintainer: ENTRY NAME         (after the patches: the series' author
+#                                   becomes the first M: of that MAINTAINERS
+#                                   entry; whoever sends the series signs up
+#                                   to maintain what it adds)
 # Bench-only commits come last: branch 'upstream' ends before them, and
 # 'make series' sends base..upstream.
 set -euo pipefail
@@ -89,10 +93,27 @@ make_base() {
 	cd - >/dev/null
 }
 
+# Insert "M:	$AUTHOR" as the first line of MAINTAINERS entry $1 in the
+# index being built.
+add_maintainer() {
+	local blob
+	blob=$(git -C "$SRC_PATCHED" show :MAINTAINERS | python3 -c '
+import sys
+entry, who = sys.argv[1], sys.argv[2]
+lines = sys.stdin.read().split("\n")
+if entry not in lines:
+    sys.exit("MAINTAINERS has no entry " + entry)
+lines.insert(lines.index(entry) + 1, "M:\t" + who)
+sys.stdout.write("\n".join(lines))
+' "$1" "$AUTHOR" | git -C "$SRC_PATCHED" hash-object -w --stdin) ||
+		die "series: cannot add the M: line to MAINTAINERS entry '$1'"
+	git -C "$SRC_PATCHED" update-index --cacheinfo "100644,$blob,MAINTAINERS"
+}
+
 # Build the series as commits on top of 'base' without touching the work
 # tree, then move the work tree to the result.
 build_series() {
-	local idx="$BUILD/series.index" tip subject body files patches bench upstream=
+	local idx="$BUILD/series.index" tip subject body files patches bench entry upstream=
 	rm -f "$idx"
 	export GIT_INDEX_FILE="$idx"
 	git -C "$SRC_PATCHED" read-tree base
@@ -114,6 +135,7 @@ build_series() {
 				die "patch $p does not apply (commit '$subject')"
 			}
 		done
+		[ -z "$entry" ] || add_maintainer "$entry"
 		for f in $files; do
 			[ -f "$TOP/$f" ] || die "series: $f does not exist"
 			blob=$(git -C "$SRC_PATCHED" hash-object -w "$TOP/$f")
@@ -127,9 +149,9 @@ build_series() {
 		msg=$(printf '%s\n\n%b\nSigned-off-by: %s\n' "$subject" "$body" "$AUTHOR")
 		tip=$(echo "$msg" | git -C "$SRC_PATCHED" commit-tree "$tree" -p "$tip")
 		n=$((n + 1))
-		subject= body= files= patches= bench=
+		subject= body= files= patches= bench= entry=
 	}
-	subject= body= files= patches= bench=
+	subject= body= files= patches= bench= entry=
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
 		'#'*) ;;
@@ -139,6 +161,7 @@ build_series() {
 		file:*) files="$files ${line#file: }" ;;
 		patch:*) patches="$patches ${line#patch: }" ;;
 		bench-only:*) bench=${line#bench-only: } ;;
+		maintainer:*) entry=${line#maintainer: } ;;
 		*) die "series: cannot parse '$line'" ;;
 		esac
 	done <"$TOP/series"
@@ -154,5 +177,8 @@ build_series() {
 [ -d "$SRC_PATCHED/.git" ] && git -C "$SRC_PATCHED" rev-parse -q --verify base >/dev/null ||
 	{ rm -rf "$SRC_PATCHED" "$SRC_BASE"; make_base; }
 [ -d "$SRC_BASE" ] || git -C "$SRC_PATCHED" worktree add -f -q --detach "$SRC_BASE" base
+# A tree assembled under another identity takes this one (hand commits).
+git -C "$SRC_PATCHED" config user.name "$NAME"
+git -C "$SRC_PATCHED" config user.email "$EMAIL"
 build_series
 cat "$BUILD/base-version" >&2

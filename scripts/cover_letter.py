@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Fill the format-patch cover letter from out/bench/results.json and a
-'make stress' summary."""
+"""Write the cover letter for b4 from out/bench/results.json, the intro
+text and a 'make stress' summary."""
 import json
 import textwrap
 import sys
@@ -193,20 +193,28 @@ def stress(path):
         f"reports, {s['leaked_pages']} leaked pages.", 72)
 
 
+SUBJECT = 'mm/zsmalloc: per-CPU deferred free to accelerate swap entry release'
+
+
 def main():
-    cover, results = sys.argv[1], sys.argv[2]
+    """cover_letter.py OUT RESULTS INTRO STRESS [NOTE]: writes the cover
+    letter as b4 prep --edit-cover takes it (subject, blank line, body)."""
+    out, results, intro_path, stress_path = sys.argv[1:5]
+    note = sys.argv[5] if len(sys.argv) > 5 else ''
     with open(results, encoding='utf-8') as f:
         res = json.load(f)
-    with open(cover, encoding='utf-8') as f:
-        text = f.read()
-    with open(sys.argv[3], encoding='utf-8') as f:
+    with open(intro_path, encoding='utf-8') as f:
         intro = f.read()
-    text = text.replace('*** SUBJECT HERE ***',
-                        'mm/zsmalloc: per-CPU deferred free to accelerate swap entry release')
     intro = intro.replace('@RESULTS@', body(res))
-    intro = intro.replace('@STRESS@', stress(sys.argv[4]))
-    text = text.replace('*** BLURB HERE ***', intro)
-    with open(cover, 'w', encoding='utf-8') as f:
+    intro = intro.replace('@STRESS@', stress(stress_path))
+    text = SUBJECT + '\n\n' + intro.rstrip('\n') + '\n'
+    if note:
+        text += '\n' + textwrap.fill(note, 72) + '\n'
+    # b4 drops lines starting with '#' from the cover letter.
+    bad = [line for line in text.splitlines() if line.startswith('#')]
+    if bad:
+        sys.exit(f'cover letter line would be dropped by b4: {bad[0]!r}')
+    with open(out, 'w', encoding='utf-8') as f:
         f.write(text)
 
 

@@ -25,6 +25,11 @@ git -C "$SRC_PATCHED" format-patch -q base..series -o "$out/patches" ||
 	die "format-patch failed"
 
 ignore=FILE_PATH_CHANGES,EXPORT_SYMBOL,EMBEDDED_FILENAME
+# checkpatch runs scripts/spdxcheck.py, which needs ply and GitPython (make
+# setup installs them beside b4); without them it prints a traceback and
+# checks no SPDX line.
+export PYTHONPATH="$TOOLS/b4${PYTHONPATH:+:$PYTHONPATH}"
+python3 -c 'import ply, git' || die "ply or GitPython missing (run make setup)"
 for p in "$out"/patches/*.patch; do
 	res=$(cd "$SRC_PATCHED" && ./scripts/checkpatch.pl --strict --ignore $ignore -q "$p" 2>&1)
 	total=$(echo "$res" | grep '^total:' || echo "total: 0 errors, 0 warnings, 0 checks")

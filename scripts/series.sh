@@ -1,89 +1,108 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# series.sh: out/series/ = format-patch of the series with a cover letter
-# whose tables come from the latest out/bench/results.json. Bench-only
-# commits (the ladder's extra zram mode) are left out: base..upstream.
+# series.sh: out/series/ = the RFC v4 mails, prepared, checked and written
+# by b4 (PyPI, installed by make setup), with a cover letter whose tables
+# come from the latest out/bench/results.json. Bench-only commits (the
+# ladder's extra modes) are left out: base..upstream.
+#
+# b4 prep works on a branch it owns: it adds a commit holding the cover
+# letter and its tracking data. The series here is rebuilt from the overlay
+# by every assemble, so each run gives b4 a fresh branch, rfc-v4, in a
+# worktree of its own ($BUILD/linux-series), enrolled at 'base':
+#   b4 prep --enroll base --force-revision 4 --set-prefixes RFC
+#   b4 prep --edit-cover     (the text from scripts/cover_letter.py)
+#   b4 prep --auto-to-cc     (get_maintainer.pl, scripts/series_recipients.sh)
+#   b4 prep --check          (checkpatch --strict as make lint runs it;
+#                             any warning or error fails this script)
+#   b4 send -o out/series    (writes the mails, sends nothing)
+# out/series/*.eml can then be sent with git send-email, or the branch with
+# 'b4 send' from the worktree once the sender has set up b4's sending.
 #
 # The commits carry their author and Signed-off-by from scripts/assemble.sh
-# (this repository's git identity); format-patch keeps both as they are.
-# To and Cc come from scripts/get_maintainer.pl of the patched tree.
+# (this repository's git identity, required there). The cover letter's From
+# is the same identity. Wenchao Hao, the author of v3 whose design this
+# carries forward, is in Cc.
 #
-# Not b4: 'b4 prep' keeps the cover letter and change-id in a commit of a
-# branch it manages, while this series is rebuilt from the overlay by every
-# assemble; format-patch plus get_maintainer.pl writes what 'b4 send' would
-# and out/series/ can be sent with git send-email as it is.
-#
-# base-commit: format-patch --base records the commit the series applies to.
-# Here that is 'base', the local commit importing the pristine tree. If the
-# tree came from a git checkout (KSRC) and 'base' holds exactly that
-# commit's tree, the line names the upstream commit instead. Otherwise
-# (Debian's linux-source, a tarball) there is no upstream commit to name:
-# base-commit is then the local hash, which nobody outside this build can
-# look up, and the cover letter says so on the line above it.
+# base-commit: 'base' is the local commit importing the pristine tree. If
+# the tree came from a git checkout (KSRC) and 'base' holds exactly that
+# commit's tree, the cover letter names the upstream commit; with Debian's
+# linux-source (no upstream commit to name) it says that base-commit is
+# local.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-out=$OUT/series
-rm -rf "$out"
-# The cover letter's From is the committer: the same identity as the
-# commits' (see assemble.sh), whatever the build tree's own config says.
-GIT_COMMITTER_NAME=$(git -C "$TOP" config user.name) &&
-	GIT_COMMITTER_EMAIL=$(git -C "$TOP" config user.email) ||
-	die "no git identity in $TOP (git config user.name / user.email)"
-export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-fmt=(format-patch -q --cover-letter --subject-prefix="RFC PATCH v4" --base=base base..upstream)
+export PYTHONPATH="$TOOLS/b4${PYTHONPATH:+:$PYTHONPATH}"
+b4() { python3 "$TOOLS/b4/bin/b4" "$@"; }
+b4 --version >/dev/null 2>&1 || die "b4 is not installed (run make setup)"
 
-# Recipients: a first format-patch for get_maintainer.pl to read, then the
-# series with its maintainers and reviewers in To and the lists, plus the
-# author of v3 whose design this is, in Cc.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-git -C "$SRC_PATCHED" "${fmt[@]}" -o "$tmp"
-gm() {
-	(cd "$SRC_PATCHED" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
-		--no-rolestats --no-tree --no-keywords "$@" $(ls "$tmp"/*.patch | grep -v /0000-))
-}
-# DRBD's entry claims all of Documentation/admin-guide/blockdev/, of which
-# the series only touches zram.rst (ZRAM's own entry covers it).
-not_ours='linbit\.com|drbd-dev@'
-mapfile -t people < <(gm --no-l | grep -Ev "$not_ours" | sort -u)
-mapfile -t lists < <(gm --no-m --no-r --l | grep -Ev "$not_ours" | sort -u)
-[ ${#people[@]} -gt 0 ] && [ ${#lists[@]} -gt 0 ] ||
-	die "get_maintainer.pl named no maintainer or no list for the series"
-args=()
-for p in "${people[@]}"; do args+=(--to="$p"); done
-for l in "${lists[@]}"; do args+=(--cc="$l"); done
-args+=(--cc="Wenchao Hao <haowenchao22@gmail.com>")
-git -C "$SRC_PATCHED" "${fmt[@]}" "${args[@]}" -o "$out"
-cover=$out/0000-cover-letter.patch
-local_base=$(git -C "$SRC_PATCHED" rev-parse base)
-base_tree=$(git -C "$SRC_PATCHED" rev-parse 'base^{tree}')
-up= up_tree=
-[ -f "$BUILD/base-upstream" ] && { read -r up; read -r up_tree; } <"$BUILD/base-upstream" || true
-grep -qx "base-commit: $local_base" "$cover" || die "format-patch wrote no base-commit"
-if [ -n "$up" ] && [ "$up_tree" = "$base_tree" ]; then
-	sed -i "s/^base-commit: $local_base\$/base-commit: $up/" "$cover"
-	note="Based on $(cat "$BUILD/base-version"), upstream commit ${up:0:12}."
-else
-	note="Based on $(cat "$BUILD/base-version"); base-commit is the local commit that imports that tree, not an upstream commit."
-	log "series: base-commit $local_base is local (no upstream commit for $(cat "$BUILD/base-version"))"
-fi
-note=$(fold -s -w 72 <<<"$note" | sed 's/ *$//')
-# The note goes on the lines above base-commit, after the diffstat.
-python3 - "$cover" "$note" <<'PY'
-import sys
-path, note = sys.argv[1], sys.argv[2]
-text = open(path, encoding='utf-8').read()
-i = text.index('\nbase-commit: ')
-text = text[:i].rstrip('\n') + '\n\n' + note + '\n\n' + text[i + 1:]
-open(path, 'w', encoding='utf-8').write(text)
-PY
+NAME=$(git -C "$TOP" config user.name) && EMAIL=$(git -C "$TOP" config user.email) ||
+	die "no git identity in $TOP (git config user.name / user.email)"
+
 res=$OUT/bench/results.json
 [ "$ARCH" = x86_64 ] || res=$OUT/bench-$ARCH/results.json
 [ -f "$res" ] || res=$TOP/results/bench-$ARCH-full.json
 [ -f "$res" ] || die "no $res: run 'make bench' (or 'make bench QUICK=1') first"
 stress=$OUT/stress/summary.json
 [ -f "$stress" ] || stress=$TOP/results/stress-600s-$ARCH.json
-python3 "$TOP/scripts/cover_letter.py" "$cover" "$res" \
-	"$TOP/scripts/cover_intro.txt" "$stress"
-log "series in $out: $(ls "$out" | wc -l) files"
+
+wt=$BUILD/linux-series
+out=$OUT/series
+rm -rf "$out" "$wt"
+git -C "$SRC_PATCHED" worktree prune
+git -C "$SRC_PATCHED" branch -q -D rfc-v4 2>/dev/null || true
+log "series: worktree $wt (branch rfc-v4 = upstream)"
+git -C "$SRC_PATCHED" worktree add -q -b rfc-v4 "$wt" upstream
+cd "$wt"
+# b4 reads its settings from git config; these apply to this run only.
+check="./scripts/checkpatch.pl -q --terse --no-summary --mailback --showfile"
+check="$check --strict --ignore $(sed -n 's/^ignore=//p' "$TOP/scripts/lint.sh")"
+export GIT_CONFIG_COUNT=7
+export GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="$NAME"
+export GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1="$EMAIL"
+export GIT_CONFIG_KEY_2=b4.send-auto-to-cmd GIT_CONFIG_VALUE_2="$TOP/scripts/series_recipients.sh to"
+export GIT_CONFIG_KEY_3=b4.send-auto-cc-cmd GIT_CONFIG_VALUE_3="$TOP/scripts/series_recipients.sh cc"
+export GIT_CONFIG_KEY_4=b4.send-series-cc GIT_CONFIG_VALUE_4="Wenchao Hao <haowenchao22@gmail.com>"
+export GIT_CONFIG_KEY_5=b4.prep-perpatch-check-cmd GIT_CONFIG_VALUE_5="$check"
+# 'b4 send -o' only writes files, but refuses to run unsigned towards its
+# default web endpoint; naming an SMTP server (never contacted) avoids it.
+export GIT_CONFIG_KEY_6=sendemail.smtpserver GIT_CONFIG_VALUE_6=/bin/false
+
+b4 -q prep --enroll base --force-revision 4
+b4 -q prep --set-prefixes RFC
+
+local_base=$(git rev-parse base)
+up= up_tree=
+[ -f "$BUILD/base-upstream" ] && { read -r up; read -r up_tree; } <"$BUILD/base-upstream" || true
+if [ -n "$up" ] && [ "$up_tree" = "$(git rev-parse 'base^{tree}')" ]; then
+	note="Based on $(cat "$BUILD/base-version"), upstream commit ${up:0:12}."
+	base_line="base-commit: $up"
+else
+	note="Based on $(cat "$BUILD/base-version"); base-commit below is the local commit that imports that tree, not an upstream commit."
+	base_line=
+	log "series: base-commit $local_base is local (no upstream commit for $(cat "$BUILD/base-version"))"
+fi
+text=$BUILD/cover.txt
+python3 "$TOP/scripts/cover_letter.py" "$text" "$res" \
+	"$TOP/scripts/cover_intro.txt" "$stress" "$note"
+# b4 opens the cover letter in $EDITOR: the "editor" copies the text in.
+EDITOR="cp $text" b4 -q prep --edit-cover
+b4 -q prep --auto-to-cc
+
+log "series: b4 prep --check"
+b4 prep --check >"$BUILD/b4-check.log" 2>&1 || true
+sed 's/\x1b\[[0-9;]*m//g' "$BUILD/b4-check.log" >"$BUILD/b4-check.txt"
+summary=$(grep -E '^Success: [0-9]+, Warning: [0-9]+, Error: [0-9]+' "$BUILD/b4-check.txt") ||
+	{ cat "$BUILD/b4-check.txt" >&2; die "b4 prep --check printed no summary"; }
+echo "b4 prep --check: $summary"
+case $summary in
+*"Warning: 0, Error: 0") ;;
+*) cat "$BUILD/b4-check.txt" >&2; die "b4 prep --check: $summary" ;;
+esac
+
+b4 -q send --no-sign -o "$out" >/dev/null
+cover=$(ls "$out"/0000-*.eml) || die "b4 wrote no cover letter"
+if [ -n "$base_line" ]; then
+	sed -i "s/^base-commit: $local_base\$/$base_line/" "$cover"
+fi
+grep -q '^base-commit: ' "$cover" || die "the cover letter has no base-commit"
+log "series in $out: $(ls "$out" | wc -l) mails, branch rfc-v4 in $wt"

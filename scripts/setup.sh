@@ -22,6 +22,7 @@ TOOLS=${TOOLS:-$HOME/.cache/zsdeferred-tools}
 KSRC=${KSRC:-}
 BINDGEN_VERSION=0.71.1
 LIBCLANG_VERSION=18.1.1
+B4_VERSION=0.16.0
 APT_STAMP=/var/lib/zsdeferred-apt.stamp
 SOURCES=/etc/apt/sources.list.d/zsdeferred-trixie.sources
 PIN=/etc/apt/preferences.d/zsdeferred-trixie
@@ -188,6 +189,14 @@ if ! PYTHONPATH="$TOOLS/py" python3 -c 'import matplotlib' 2>/dev/null; then
 	log "pip install matplotlib"
 	python3 -m pip install -q --target "$TOOLS/py" matplotlib ||
 		die "pip install matplotlib failed"
+fi
+
+# --- b4 for make series; ply and GitPython for checkpatch's spdxcheck.py ---
+if ! PYTHONPATH="$TOOLS/b4" python3 -c 'import b4, ply, git' 2>/dev/null ||
+	[ "$(PYTHONPATH="$TOOLS/b4" python3 "$TOOLS/b4/bin/b4" --version 2>/dev/null)" != "$B4_VERSION" ]; then
+	log "pip install b4==$B4_VERSION ply GitPython"
+	python3 -m pip install -q --upgrade --target "$TOOLS/b4" "b4==$B4_VERSION" ply GitPython ||
+		die "pip install b4 failed"
 fi
 
 # --- bindgen-cli 0.71.1 from crates.io ---
