@@ -99,10 +99,16 @@ case $summary in
 *) cat "$BUILD/b4-check.txt" >&2; die "b4 prep --check: $summary" ;;
 esac
 
-b4 -q send --no-sign -o "$out" >/dev/null
+b4 -q send --no-sign --not-me-too -o "$out" >/dev/null
 cover=$(ls "$out"/0000-*.eml) || die "b4 wrote no cover letter"
 if [ -n "$base_line" ]; then
 	sed -i "s/^base-commit: $local_base\$/$base_line/" "$cover"
 fi
 grep -q '^base-commit: ' "$cover" || die "the cover letter has no base-commit"
+# The headers must name the lists and the zsmalloc maintainers that
+# get_maintainer.pl gives for these files; an empty answer is an error.
+hdr=$(sed '/^$/q' "$cover")
+for who in linux-mm@kvack.org rust-for-linux@vger.kernel.org minchan@kernel.org; do
+	grep -q "$who" <<<"$hdr" || die "the cover letter is not addressed to $who (get_maintainer.pl?)"
+done
 log "series in $out: $(ls "$out" | wc -l) mails, branch rfc-v4 in $wt"

@@ -14,5 +14,7 @@ to) who=(--no-l) ;;
 cc) who=(--no-m --no-r --l) ;;
 *) echo "usage: $0 to|cc" >&2; exit 2 ;;
 esac
-perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
-	--no-tree --no-keywords "${who[@]}" - | grep -Ev 'linbit\.com|drbd-dev@' || true
+# get_maintainer.pl reads the patch from stdin when given no file.
+found=$(perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
+	--no-tree --no-keywords "${who[@]}")
+grep -Ev 'linbit\.com|drbd-dev@' <<<"$found" || true
