@@ -40,7 +40,7 @@ unsafe extern "C" fn drain(_priv: *mut c_void, elems: *const c_void, nr: c_uint)
     let entries = elems.cast::<*mut c_void>();
     for i in 0..nr as usize {
         // SAFETY: The core passes `nr` 8-byte elements, each an entry pushed
-        // by `zswap_deferred_push` and owned by us since its erase.
+        // by `zswap_deferred_push_many` and owned by us since its erase.
         unsafe { bindings::zswap_entry_free_deferred(entries.add(i).read()) };
     }
     // An erased entry cannot be reused before its free: none is stale.
@@ -79,16 +79,22 @@ pub unsafe extern "C" fn zswap_deferred_init(capacity: c_ulong, enabled: bool) -
     0
 }
 
-/// Queues an erased entry; false means the caller frees it now.
+/// Queues `nr` erased entries in one push; returns how many were queued,
+/// the first ones: the caller frees the others now.
 ///
 /// # Safety
 ///
-/// `entry` was just erased from its tree and is owned by the caller.
+/// `entries` points to `nr` entries, each just erased from its tree and
+/// owned by the caller.
 #[export]
-pub unsafe extern "C" fn zswap_deferred_push(entry: *mut c_void) -> bool {
+pub unsafe extern "C" fn zswap_deferred_push_many(entries: *mut *mut c_void, nr: c_uint) -> c_uint {
     let d = INSTANCE.load(Acquire);
-    // SAFETY: `d` is live once published; the element is the pointer value.
-    !d.is_null() && unsafe { bindings::zs_deferred_push(d, (&raw const entry).cast()) }
+    if d.is_null() {
+        return 0;
+    }
+    // SAFETY: `d` is live once published; the elements are the `nr`
+    // pointer values at `entries` (caller).
+    unsafe { bindings::zs_deferred_push_many(d, entries.cast_const().cast(), nr) }
 }
 
 /// Counts a run of `nr` freed slots in the instance's run-length statistics.

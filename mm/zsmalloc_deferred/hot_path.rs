@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The hot path: `push` one element into this CPU's buffer.
+//! The hot path: `push` one element, or `push_many` several, into this
+//! CPU's buffer.
 //!
-//! Per element: one load of the switch, this CPU's local lock (preemption
-//! off, or migration off and a per-CPU lock on PREEMPT_RT; one helper call
-//! each way), a copy into the page, two stores of the counts (elements,
-//! slots); no shared lock, no atomic read-modify-write. Once per page (full, or standing for
-//! `slots_per_batch` slots): it is linked into the
-//! lock-free full list and the drain (or the idle timer) is queued, and the
+//! Per call: one load of the switch, this CPU's local lock (preemption off,
+//! or migration off and a per-CPU lock on PREEMPT_RT; one helper call each
+//! way), a copy of each element into the page, two stores of the counts
+//! (elements, slots); no shared lock, no atomic read-modify-write. Once
+//! per page (full, or standing for `slots_per_batch` slots): it is linked
+//! into the lock-free full list and the drain (or the idle timer) is queued, and the
 //! next push takes a pool page under the pool lock with preemption enabled,
 //! so that PREEMPT_RT, where that lock sleeps, can run it.
 
@@ -38,56 +39,79 @@ impl Deferred {
     /// `elem` points to `self.elem_size` readable bytes.
     #[inline]
     pub(crate) unsafe fn push(&self, elem: *const u8, slots: u32) -> bool {
-        if !self.enabled.load(Relaxed) {
-            self.trace_fallback(true);
-            return false;
-        }
-        // A page taken from the pool for a CPU whose buffer had none. At
-        // most two rounds: the second has a page, and either installs it or
-        // (moved to a CPU that has one) gives it back.
-        let mut spare: *mut Batch = ptr::null_mut();
-        loop {
-            // The guard is a temporary: this CPU's lock is dropped at the
-            // end of the statement, before the workqueue or pool calls.
-            // SAFETY: `elem` is valid (caller).
-            let kick = unsafe { self.store_local(&self.bufs.lock(), elem, slots, &mut spare) };
-            if let Some(kick) = kick {
-                if !spare.is_null() {
-                    // SAFETY: `spare` came from the pool and is in no list.
-                    unsafe { self.pool.put(spare) };
-                }
-                match kick {
-                    Kick::Nothing => {}
-                    Kick::Drain => self.kick_drain(),
-                    Kick::Idle => self.arm_idle(),
-                }
-                return true;
-            }
-            spare = self.pool.take();
-            if spare.is_null() {
-                self.fallbacks.add(1, KRelaxed);
-                self.trace_fallback(false);
-                return false;
-            }
-        }
+        // SAFETY: One element at `elem` (caller).
+        unsafe { self.push_many(elem, 1, slots) == 1 }
     }
 
-    /// Stores `elem` in this CPU's buffer, locked by `b`, installing
-    /// `spare` if the buffer has no page; `None` if it has none and there is
-    /// no spare. Returns what the workqueues must be asked once the lock is
-    /// dropped.
+    /// Queues the `n` elements stored back to back at `elems`, each standing
+    /// for `slots` slots; returns how many were queued, the first ones (the
+    /// caller frees the others itself). See `zs_deferred_push_many()`.
     ///
     /// # Safety
     ///
-    /// `elem` points to `self.elem_size` readable bytes.
+    /// `elems` points to `n * self.elem_size` readable bytes.
+    #[inline]
+    pub(crate) unsafe fn push_many(&self, elems: *const u8, n: u32, slots: u32) -> u32 {
+        if !self.enabled.load(Relaxed) {
+            self.trace_fallback(true);
+            return 0;
+        }
+        let mut done = 0;
+        // A page taken from the pool for a CPU whose buffer had none; given
+        // back if a buffer did not need it after all (the task moved to a
+        // CPU that has one).
+        let mut spare: *mut Batch = ptr::null_mut();
+        while done < n {
+            let next = elems.wrapping_add(done as usize * self.elem_size);
+            // The guard is a temporary: this CPU's lock is dropped at the
+            // end of the statement, before the workqueue or pool calls.
+            // SAFETY: `next` has `n - done` elements (caller).
+            let stored =
+                unsafe { self.store_local(&self.bufs.lock(), next, n - done, slots, &mut spare) };
+            match stored {
+                Some((k, kick)) => {
+                    done += k;
+                    match kick {
+                        Kick::Nothing => {}
+                        Kick::Drain => self.kick_drain(),
+                        Kick::Idle => self.arm_idle(),
+                    }
+                }
+                None => {
+                    spare = self.pool.take();
+                    if spare.is_null() {
+                        self.fallbacks.add(u64::from(n - done), KRelaxed);
+                        self.trace_fallback(false);
+                        break;
+                    }
+                }
+            }
+        }
+        if !spare.is_null() {
+            // SAFETY: `spare` came from the pool and is in no list.
+            unsafe { self.pool.put(spare) };
+        }
+        done
+    }
+
+    /// Stores the first of the `n` elements at `elems` (each for `slots`
+    /// slots) in this CPU's buffer, locked by `b`, as many as its page
+    /// takes, installing `spare` if the buffer has no page; `None` if it has
+    /// none and there is no spare. Returns how many were stored and what the
+    /// workqueues must be asked once the lock is dropped.
+    ///
+    /// # Safety
+    ///
+    /// `elems` points to `n * self.elem_size` readable bytes, `n > 0`.
     #[inline]
     unsafe fn store_local(
         &self,
         b: &LocalGuard<'_, CpuBuf>,
-        elem: *const u8,
+        elems: *const u8,
+        n: u32,
         slots: u32,
         spare: &mut *mut Batch,
-    ) -> Option<Kick> {
+    ) -> Option<(u32, Kick)> {
         let mut batch = b.batch.load(Relaxed);
         if batch.is_null() {
             if spare.is_null() {
@@ -97,22 +121,41 @@ impl Deferred {
             b.batch.store(batch, Relaxed);
         }
         let nr = b.nr.load(Relaxed);
-        // SAFETY: `batch` is this CPU's page, which only this task changes
-        // while `b` holds the CPU's lock, with room for `cap` elements and
-        // `nr < cap`; `elem` is valid (caller).
-        unsafe { self.store(batch, nr, elem) };
-        let nr = nr + 1;
-        b.nr.store(nr, Relaxed);
-        let slots = b.slots.load(Relaxed).saturating_add(slots);
-        b.slots.store(slots, Relaxed);
-        Some(if nr == self.cap || slots >= self.slots_per_batch {
-            self.queue_buffer(b);
-            Kick::Drain
-        } else if nr == 1 {
-            Kick::Idle
-        } else {
-            Kick::Nothing
-        })
+        let mut held = b.slots.load(Relaxed);
+        // A buffer is queued once full or standing for `slots_per_batch`
+        // slots, so this one has room for at least one more element.
+        let mut k = 0;
+        loop {
+            // SAFETY: `batch` is this CPU's page, which only this task
+            // changes while `b` holds the CPU's lock, with room for `cap`
+            // elements and `nr + k < cap`; element `k` at `elems` is valid
+            // (caller, `k < n`).
+            unsafe {
+                self.store(
+                    batch,
+                    nr + k,
+                    elems.wrapping_add(k as usize * self.elem_size),
+                )
+            };
+            k += 1;
+            held = held.saturating_add(slots);
+            if k == n || nr + k == self.cap || held >= self.slots_per_batch {
+                break;
+            }
+        }
+        b.nr.store(nr + k, Relaxed);
+        b.slots.store(held, Relaxed);
+        Some((
+            k,
+            if nr + k == self.cap || held >= self.slots_per_batch {
+                self.queue_buffer(b);
+                Kick::Drain
+            } else if nr == 0 {
+                Kick::Idle
+            } else {
+                Kick::Nothing
+            },
+        ))
     }
 
     /// Copies one element into slot `nr` of `batch`.

@@ -98,6 +98,23 @@ impl Recorder {
         ok
     }
 
+    /// Pushes the values `first..first + n` as 8-byte elements with one
+    /// `push_many`, counting each attempt and the values refused (those
+    /// after the ones it says it queued); returns how many it queued.
+    fn push_many(&self, d: &Deferred, first: u32, n: u32) -> Result<u32> {
+        let mut elems = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        for v in first..first + n {
+            elems.push(TAG | u64::from(v), GFP_KERNEL)?;
+            self.attempted[v as usize].add(1, Relaxed);
+        }
+        // SAFETY: `elems` holds `n` 8-byte elements.
+        let queued = unsafe { d.push_many(elems.as_ptr().cast(), n, 1) }.min(n);
+        for v in first + queued..first + n {
+            self.rejected[v as usize].add(1, Relaxed);
+        }
+        Ok(queued)
+    }
+
     /// Values below `limit` drained other than exactly once if accepted,
     /// never if rejected or not pushed at all.
     fn delivery_errors(&self, limit: usize) -> usize {
@@ -273,6 +290,19 @@ fn wait_all(items: &KVec<KBox<OnCpu<'_>>>) {
         // SAFETY: Initialised and queued by `queue_on_every_cpu`.
         unsafe { bindings::flush_work(o.work.get()) };
     }
+}
+
+/// Runs `f` once, in one CPU's bound kworker: the task cannot move to
+/// another CPU's buffer half way, so page counts are exact.
+fn on_one_cpu(f: &(dyn Fn() + Sync)) -> Result {
+    let claimed = Atomic::new(false);
+    let once = |_cpu: u32| {
+        if claimed.cmpxchg(false, true, Relaxed).is_ok() {
+            f();
+        }
+    };
+    on_every_cpu(&once)?;
+    Ok(())
 }
 
 /// Elements of `elem_size` bytes per batch page, worked out here from
@@ -717,6 +747,87 @@ mod cases {
         assert_eq!(r.tag_errors.load(Relaxed), 0);
         assert_eq!(r.delivery_errors(n), 0);
         assert_eq!(r.order_errors.load(Relaxed), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// `push_many` (zswap's batches of 32 entries, and one call longer than
+    /// a page) fills pages across rotations: every value arrives once, whole
+    /// and in order.
+    #[test]
+    fn push_many_across_pages() -> Result {
+        let cap = page_elems(8) as u32;
+        let n = 3 * cap + 7;
+        let r = Recorder::new(8, n as usize)?;
+        let d = instance(c"kunit_many", &r, 64 * cap as usize)?;
+        // Keep the idle flush away: a page leaves only when full.
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        let short = Atomic::new(0u32);
+        let pusher = || {
+            let mut v = 0;
+            let mut k = cap + 5;
+            while v < n {
+                if r.push_many(&d, v, k) != Ok(k) {
+                    short.add(1, Relaxed);
+                }
+                v += k;
+                k = (n - v).min(32);
+            }
+        };
+        on_one_cpu(&pusher)?;
+        assert_eq!(short.load(Relaxed), 0);
+        assert_eq!(read(&d, Attr::BatchesQueued), 3);
+        d.flush();
+        assert_eq!(r.tag_errors.load(Relaxed), 0);
+        assert_eq!(r.delivery_errors(n as usize), 0);
+        assert_eq!(r.order_errors.load(Relaxed), 0);
+        drop(d);
+        Ok(())
+    }
+
+    /// When the pool runs dry in the middle of a `push_many`, it queues a
+    /// prefix and says how long: the rest is never drained, the prefix
+    /// exactly once, and the fallbacks count the rest.
+    #[test]
+    fn push_many_exhaustion_queues_a_prefix() -> Result {
+        let cap = page_elems(8) as u32;
+        let nr = 3 * cap;
+        let r = Recorder::new(8, nr as usize)?;
+        // One pool page, as in `pool_exhaustion_falls_back`.
+        let d = instance(c"kunit_many_dry", &r, 1)?;
+        write(&d, Attr::PoolMin, 1)?;
+        write(&d, Attr::PoolMax, 1)?;
+        d.pool.shrink_to(1);
+        let pages = read(&d, Attr::PoolPages).max(read(&d, Attr::PoolMax)) as u32;
+        assert!(pages * cap + 64 <= nr);
+        let (short, after) = (Atomic::new(0u32), Atomic::new(u32::MAX));
+        let pusher = || {
+            // One single push first, so that the calls of 32 do not line up
+            // with page ends, then calls until one comes back short.
+            r.push(&d, 0);
+            let mut v = 1;
+            while v + 64 <= nr {
+                let queued = r.push_many(&d, v, 32).unwrap_or(0);
+                v += 32;
+                if queued < 32 {
+                    short.store(32 - queued, Relaxed);
+                    // No page left on this CPU or in the pool: the next
+                    // call queues nothing.
+                    after.store(r.push_many(&d, v, 32).unwrap_or(u32::MAX), Relaxed);
+                    break;
+                }
+            }
+        };
+        r.hold.store(true, Release);
+        let ran = on_one_cpu(&pusher);
+        r.hold.store(false, Release);
+        ran?;
+        d.flush();
+        let (short, after) = (short.load(Relaxed), after.load(Relaxed));
+        assert!(short > 0 && short <= 32);
+        assert_eq!(after, 0);
+        assert_eq!(read(&d, Attr::Fallbacks), u64::from(short + 32));
+        assert_eq!(r.delivery_errors(nr as usize), 0);
         drop(d);
         Ok(())
     }

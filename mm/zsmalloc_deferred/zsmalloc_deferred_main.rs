@@ -117,6 +117,25 @@ pub unsafe extern "C" fn zs_deferred_push_run(
     unsafe { instance(d).push(elem.cast(), nr) }
 }
 
+/// Queues up to `nr` elements; returns how many, the first ones; see
+/// `include/linux/zsmalloc.h`.
+///
+/// # Safety
+///
+/// As for [`zs_deferred_push`], with `nr` elements at `elems`.
+#[export]
+pub unsafe extern "C" fn zs_deferred_push_many(
+    d: *mut bindings::zs_deferred,
+    elems: *const c_void,
+    nr: c_uint,
+) -> c_uint {
+    if nr == 0 {
+        return 0;
+    }
+    // SAFETY: `d` is live and `elems` holds `nr` elements (caller).
+    unsafe { instance(d).push_many(elems.cast(), nr, 1) }
+}
+
 /// Counts a run of `nr` elements in the run-length statistics; see
 /// `include/linux/zsmalloc.h`.
 ///

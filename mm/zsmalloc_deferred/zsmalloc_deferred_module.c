@@ -22,6 +22,7 @@
 EXPORT_SYMBOL_GPL(zs_deferred_create);
 EXPORT_SYMBOL_GPL(zs_deferred_push);
 EXPORT_SYMBOL_GPL(zs_deferred_push_run);
+EXPORT_SYMBOL_GPL(zs_deferred_push_many);
 EXPORT_SYMBOL_GPL(zs_deferred_note_run);
 EXPORT_SYMBOL_GPL(zs_deferred_flush);
 EXPORT_SYMBOL_GPL(zs_deferred_reclaim);
