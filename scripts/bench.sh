@@ -53,8 +53,8 @@ fi
 # part needs only off and on.
 modes_patched=${MODES:-sync:deferred}
 modes_kill=${MODES:-sync:deferred}
-breakdown="backends=zram:zswap,sizes=256,procs=1,runs=5,modes=sync:handle:slot:deferred"
-[ "${QUICK:-0}" = 1 ] && modes_patched=${MODES:-sync:handle:slot:deferred} && breakdown=
+breakdown="backends=zram:zswap,sizes=256,procs=1,runs=5,modes=sync:handle:slot:deferred:timed"
+[ "${QUICK:-0}" = 1 ] && modes_patched=${MODES:-sync:handle:slot:deferred:timed} && breakdown=
 
 for i in $(seq 1 "$boots"); do
 	for k in base patched; do

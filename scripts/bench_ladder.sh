@@ -4,8 +4,9 @@
 # bench_ladder.sh: the ladder alone, in one boot of one patched kernel:
 # munmap of 256 MiB (one process, RUNS runs per mode, default 5) from zram
 # and zswap, freed synchronously, with zs_free() only deferred, the whole
-# free deferred per slot, and per run (the bench-only modes), beside the
-# floor (the same unmap of zero-page memory). For kernels 'make bench'
+# free deferred per slot, per run, and per run with zswap's phases timed
+# (the bench-only modes), beside the floor (the same unmap of zero-page
+# memory). For kernels 'make bench'
 # does not build, such as ARCH=arm64 VARIANT=patched-16k; no base kernel
 # is needed, every figure is from the same boot. Writes
 # results/bench-ladder-<arch>-<variant>.md.
@@ -18,7 +19,7 @@ rm -rf "$out"
 mkdir -p "$out"
 "$TOP/scripts/build.sh" "$variant"
 "$TOP/scripts/initramfs.sh" "$variant" >/dev/null
-args="backends=zram:zswap,sizes=256,procs=1,runs=${RUNS:-5},modes=sync:handle:slot:deferred"
+args="backends=zram:zswap,sizes=256,procs=1,runs=${RUNS:-5},modes=sync:handle:slot:deferred:timed"
 log "ladder boot: $variant kernel ($ARCH, $args)"
 "$TOP/scripts/boot.sh" "$variant" bench "$out/boot-1-patched-breakdown" \
 	"${BENCH_TIMEOUT:-3000}" "zsd.args=$args"
@@ -39,6 +40,7 @@ if not ladder:
     sys.exit(f'{outdir}: no ladder rows (did the boot run the bench plan?)')
 lines = [f'# Ladder, {arch} {variant}, one boot', '', '```']
 lines += bench_report.ladder_lines(ladder, source)[1:]
+lines += bench_report.phase_lines(bench_report.phase_rows(raw))
 lines += ['```', '']
 kernel = next((r.get('kernel') for r in raw if r.get('kernel')), '?')
 cmd = f'make bench-ladder ARCH={arch} VARIANT={variant}'

@@ -203,6 +203,8 @@ def main():
     lines += run_length_lines(runs)
     breakdown, source = breakdown_rows(raw)
     lines += ladder_lines(breakdown, source)
+    phases = phase_rows(raw)
+    lines += phase_lines(phases)
     ranged = ranged_targets(results, swapins, breakdown)
     lines += ranged_target_lines(ranged)
     lines += ['', f"Runs: {len(raw)} in {len(meta['boots'])} boots, every one in {RAW}."]
@@ -211,7 +213,8 @@ def main():
     with open(os.path.join(outdir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump({'meta': meta, 'rows': results, 'breakdown': breakdown, 'kill': kills,
                    'cpu': cpus, 'refill': refills, 'swapin': swapins, 'run_lengths': runs,
-                   'issue_targets': issue, 'ranged_targets': ranged}, f, indent=1)
+                   'issue_targets': issue, 'ranged_targets': ranged,
+                   'zswap_phases': phases}, f, indent=1)
     with open(os.path.join(outdir, 'report.md'), 'w', encoding='utf-8') as f:
         f.write('# munmap latency of swap-filled VMAs\n\n```\n' + text + '\n```\n')
         if plot(outdir, results):
@@ -532,7 +535,7 @@ def issue_target_lines(issue):
 
 # The ladder: what each part of the deferred free gives, same boot, by the
 # bench-only modes of each backend (not part of the upstream series).
-LADDER = ('sync', 'handle', 'slot', 'deferred')
+LADDER = ('sync', 'handle', 'slot', 'deferred', 'timed')
 LADDER_LABELS = {
     'zram': {'sync': 'synchronous (deferred_free=0)',
              'handle': 'zs_free() only (=2)',
@@ -541,8 +544,58 @@ LADDER_LABELS = {
     'zswap': {'sync': 'synchronous (deferred_free=0)',
               'handle': 'zs_free() only (bench_variant=2)',
               'slot': 'whole entry, erase per slot (=1)',
-              'deferred': 'whole entry, erase per run (=0)'},
+              'deferred': 'whole entry, erase per run (=0)',
+              'timed': 'the same, its phases timed (=4)'},
 }
+
+# Phases of zswap_invalidate() the timed rung adds up (bench_phases).
+PHASES = (('erase_ns', 'erase: tree walk under the tree lock'),
+          ('unaccount_ns', 'unaccount: counters and objcg charges'),
+          ('dispose_ns', 'push: zs_deferred_push_many() of the batch'))
+
+
+def phase_rows(raw):
+    """zswap 256 MiB x1, timed rung: medians over its runs of each phase
+    of zswap_invalidate(), of its total, and of the munmap and floor of the
+    same runs; the rest of the munmap above the floor is outside
+    zswap_invalidate() (the swap core's range free and its page walk)."""
+    rows = [r for r in raw if r['part'] == 'breakdown'] or \
+        [r for r in raw if r['variant'] == 'patched']
+    ph = [r for r in rows if r['op'] == 'phases' and r['backend'] == 'zswap'
+          and r.get('size_mb') == 256 and r.get('nprocs') == 1 and r.get('entries')]
+    if not ph:
+        return None
+    med = {k: stats([r[k] / 1e6 for r in ph])[0]
+           for k, _ in PHASES + (('total_ns', ''),)}
+    out = {'runs': len(ph), 'entries': stats([r['entries'] for r in ph])[0],
+           'calls': stats([r['calls'] for r in ph])[0],
+           'munmap_ms': stats(cell(rows, 'zswap', 256, 1, 'patched', 'timed'))[0],
+           'floor_ms': stats(cell(rows, 'zswap', 256, 1, 'patched', 'timed', 'floor_ms'))[0],
+           **{k.replace('_ns', '_ms'): v for k, v in med.items()}}
+    return out
+
+
+def phase_lines(p):
+    if not p or not p['munmap_ms'] or not p['floor_ms']:
+        return []
+    n = p['entries']
+    inside = p['total_ms']
+    above = p['munmap_ms'] - p['floor_ms']
+
+    def row(label, ms):
+        return f"  {label:<52} {ms:>7.2f}ms {1e6 * ms / n:>6.0f} ns/entry"
+    out = ['', f"zswap 256MB, single process: where the munmap time goes (timed rung, "
+               f"medians of {p['runs']} runs; {n:.0f} entries in {p['calls']:.0f} calls)",
+           row('munmap, timed rung', p['munmap_ms']),
+           row('floor (zero-page VMA of the same size)', p['floor_ms']),
+           row('above the floor', above),
+           row('in zswap_invalidate()', inside)]
+    for k, label in PHASES:
+        out.append(row('  ' + label, p[k.replace('_ns', '_ms')]))
+    rest = inside - sum(p[k.replace('_ns', '_ms')] for k, _ in PHASES)
+    out.append(row('  the rest: loop, timestamps, run statistics', rest))
+    out.append(row('outside zswap_invalidate(): swap core, page walk', above - inside))
+    return out
 
 
 def breakdown_rows(raw):

@@ -201,16 +201,25 @@ check_zswap_shrinker_skips_freed() {
 	return $rc
 }
 
-# The bench-only bench_variant rungs (1: per slot, 2: zs_free() only):
-# data intact and nothing leaked with each.
+# The bench-only bench_variant rungs (1: per slot, 2: zs_free() only, 4:
+# timed): data intact and nothing leaked with each; the timed rung counted
+# the entries it invalidated.
 check_zswap_bench_variants() {
 	v=/sys/module/zswap/parameters/bench_variant
-	[ -w $v ] || { echo "no $v"; return 1; }
+	ph=/sys/module/zswap/parameters/bench_phases
+	[ -w $v ] && [ -w $ph ] || { echo "no $v or $ph"; return 1; }
 	rc=0
-	for n in 1 2; do
+	for n in 1 2 4; do
+		echo 0 >$ph
 		echo $n >$v || return 1
 		echo "bench_variant $n:"
 		check_zswap_no_leak reuse_integrity -s 16 -r 3 || rc=1
+		read -r calls entries rest <$ph
+		echo "bench_phases: $calls calls, $entries entries ($rest)"
+		if [ $n = 4 ] && [ "$entries" -le 0 -o "$calls" -le 0 ]; then
+			echo "timed rung counted no invalidation"
+			rc=1
+		fi
 	done
 	echo 0 >$v
 	return $rc

@@ -43,6 +43,7 @@ set_mode() {
 		zp=/sys/module/zswap/parameters
 		case $2 in
 		sync) v=0 ;; deferred) v=0 ;; slot) v=1 ;; handle) v=2 ;;
+		timed) v=4 ;;
 		esac
 		[ -w $zp/bench_variant ] && echo "$v" >$zp/bench_variant
 		v=1
@@ -50,6 +51,20 @@ set_mode() {
 		[ -w $zp/deferred_free ] && echo "$v" >$zp/deferred_free ;;
 	esac
 	return 0
+}
+
+# phases B M reset|S P: zswap's timed rung (bench-only bench_variant 4)
+# adds up the time of each phase of zswap_invalidate(): zeroed before a
+# run, printed after it as a JSON line.
+phases() {
+	f=/sys/module/zswap/parameters/bench_phases
+	[ "$1" = zswap ] && [ "$2" = timed ] && [ -r $f ] || return 0
+	if [ "$3" = reset ]; then
+		echo 0 >$f
+		return 0
+	fi
+	read -r pc pe per pun pdi pto <$f
+	echo "# JSON {\"backend\":\"$1\",\"op\":\"phases\",\"size_mb\":$3,\"nprocs\":$4,\"calls\":$pc,\"entries\":$pe,\"erase_ns\":$per,\"unaccount_ns\":$pun,\"dispose_ns\":$pdi,\"total_ns\":$pto}"
 }
 
 # skip P O: whether op O has no cell for P processes.
@@ -103,9 +118,13 @@ for b in $backends; do
 		fi
 		echo "ZSD: bench $b ${s}MiB x$p $o ($runs runs, modes: $modes)"
 		for r in $(seq 1 "$runs"); do for m in $modes; do
+			# The timed rung is zswap's alone.
+			[ "$m" = timed ] && [ "$b" != zswap ] && continue
 			set_mode "$b" "$m"
+			phases "$b" "$m" reset
 			measure "$b" "$s" "$p" "$o" "$floor" ||
 				{ rc=$?; [ $rc -eq 4 ] || ok="not ok"; }
+			phases "$b" "$m" "$s" "$p" >>/tmp/run.out
 			grep '^# JSON ' /tmp/run.out |
 				sed "s/^# JSON {/# JSON {\"mode\":\"$m\",\"rep\":$r,\"kernel\":\"$(uname -r)\",/" >"$KTAP"
 			grep -E '^not ok|# SKIP|^# ' /tmp/run.out | grep -v JSON | head -5
