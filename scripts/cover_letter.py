@@ -157,6 +157,24 @@ def body(res):
                 vf = '' if b.get('over_floor') is None else f"  {b['over_floor']:.2f}x floor"
                 lines.append(f"  {b['label']:<42} {fmt(b['ms']):>9} {b['speedup']:.2f}x{vf}")
             lines.append('')
+        ph = res.get('zswap_phases')
+        if ph and ph.get('munmap_ms') and ph.get('floor_ms'):
+            n = ph['entries']
+
+            def per(ms):
+                return f"{ms:6.2f}ms {1e6 * ms / n:4.0f} ns/entry"
+            inside = ph['total_ms']
+            above = ph['munmap_ms'] - ph['floor_ms']
+            lines.append('Where zswap\'s per-run munmap time goes (the same rung with each phase')
+            lines.append(f"of zswap_invalidate() timed, medians of {ph['runs']} runs, "
+                         f"{n:.0f} entries):")
+            lines.append('')
+            lines.append(f"  above the floor                      {per(above)}")
+            lines.append(f"    tree erase, under the tree lock    {per(ph['erase_ms'])}")
+            lines.append(f"    accounting (counters, objcg)       {per(ph['unaccount_ms'])}")
+            lines.append(f"    push (zs_deferred_push_many())     {per(ph['dispose_ms'])}")
+            lines.append(f"    swap core, outside zswap           {per(above - inside)}")
+            lines.append('')
         lines.append('Memory cost: one page per CPU being filled plus the pool, min = max/8')
         lines.append('pages held while idle, max = one page per 510 outstanding elements')
         lines.append('(a zram run or a zswap entry), at most RAM/64; zram adds one byte per')

@@ -1,30 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Stats and tunables of one instance, under
-//! `/sys/kernel/debug/zs_deferred/<name>/`.
+//! `/sys/kernel/debug/zs_deferred/<name>/`, through `kernel::debugfs`.
 //!
-//! Every file is a number read through `simple_attr`: statistics and the
-//! settings in force, which are set elsewhere (the user's switch, the
-//! module parameters in `params.rs`). The one write is `flush`, a trigger
-//! for debugging and tests, not a setting. One file sits
-//! beside the instances' directories: `pages`, the batch pages all instances
-//! hold, so that a teardown can be checked to give back every page.
+//! Every file is a number: statistics and the settings in force, which are
+//! set elsewhere (the user's switch, the module parameters in `params.rs`).
+//! The one write is `flush`, a trigger for debugging and tests, not a
+//! setting. One file sits beside the instances' directories: `pages`, the
+//! batch pages all instances hold, so that a teardown can be checked to give
+//! back every page.
 //!
+//! An instance's files are a `debugfs::Scope` around its shrinker
+//! registration (see `instance::Hooked`): they are removed, waiting for
+//! readers and writers in progress, before the instance is torn down.
 //! Without `CONFIG_DEBUG_FS` there are no files: the attributes are still
 //! read and written by the rest of the crate and by KUnit.
 
-#[cfg(CONFIG_DEBUG_FS)]
-use crate::batch::PAGES;
-use crate::instance::{Deferred, IDLE_MS_MAX};
-use core::ptr;
-#[cfg(CONFIG_DEBUG_FS)]
-use kernel::{
-    bindings,
-    sync::atomic::{Acquire, Release},
+use crate::{
+    batch::PAGES,
+    instance::{Deferred, IDLE_MS_MAX},
 };
+use core::fmt;
 use kernel::{
+    debugfs::{Dir, File, ScopedDir},
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
+    shrinker::Registration,
+    sync::atomic::Relaxed,
+    uaccess::UserSliceReader,
 };
 
 /// What one debugfs file shows or sets.
@@ -65,249 +67,118 @@ pub(crate) enum Attr {
     Runs(usize),
 }
 
-/// File name, mode and meaning of every file, in directory order.
-const ATTRS: [(&CStr, u16, Attr); 25] = [
-    (c"enabled", 0o444, Attr::Enabled),
-    (c"idle_ms", 0o444, Attr::IdleMs),
-    (c"pool_min", 0o444, Attr::PoolMin),
-    (c"pool_max", 0o444, Attr::PoolMax),
-    (c"flush", 0o200, Attr::Flush),
-    (c"pushed", 0o444, Attr::Pushed),
-    (c"drained", 0o444, Attr::Drained),
-    (c"stale", 0o444, Attr::Stale),
-    (c"fallbacks", 0o444, Attr::Fallbacks),
-    (c"batches_queued", 0o444, Attr::BatchesQueued),
-    (c"pool_pages", 0o444, Attr::PoolPages),
-    (c"pool_free", 0o444, Attr::PoolFree),
-    (c"elem_size", 0o444, Attr::ElemSize),
-    (c"runs_1", 0o444, Attr::Runs(0)),
-    (c"runs_2", 0o444, Attr::Runs(1)),
-    (c"runs_4", 0o444, Attr::Runs(2)),
-    (c"runs_8", 0o444, Attr::Runs(3)),
-    (c"runs_16", 0o444, Attr::Runs(4)),
-    (c"runs_32", 0o444, Attr::Runs(5)),
-    (c"runs_64", 0o444, Attr::Runs(6)),
-    (c"runs_128", 0o444, Attr::Runs(7)),
-    (c"runs_256", 0o444, Attr::Runs(8)),
-    (c"runs_512", 0o444, Attr::Runs(9)),
-    (c"runs_1024", 0o444, Attr::Runs(10)),
-    (c"runs_2048", 0o444, Attr::Runs(11)),
+/// File name and meaning of every file, in directory order.
+const ATTRS: [(&CStr, Attr); 25] = [
+    (c"enabled", Attr::Enabled),
+    (c"idle_ms", Attr::IdleMs),
+    (c"pool_min", Attr::PoolMin),
+    (c"pool_max", Attr::PoolMax),
+    (c"flush", Attr::Flush),
+    (c"pushed", Attr::Pushed),
+    (c"drained", Attr::Drained),
+    (c"stale", Attr::Stale),
+    (c"fallbacks", Attr::Fallbacks),
+    (c"batches_queued", Attr::BatchesQueued),
+    (c"pool_pages", Attr::PoolPages),
+    (c"pool_free", Attr::PoolFree),
+    (c"elem_size", Attr::ElemSize),
+    (c"runs_1", Attr::Runs(0)),
+    (c"runs_2", Attr::Runs(1)),
+    (c"runs_4", Attr::Runs(2)),
+    (c"runs_8", Attr::Runs(3)),
+    (c"runs_16", Attr::Runs(4)),
+    (c"runs_32", Attr::Runs(5)),
+    (c"runs_64", Attr::Runs(6)),
+    (c"runs_128", Attr::Runs(7)),
+    (c"runs_256", Attr::Runs(8)),
+    (c"runs_512", Attr::Runs(9)),
+    (c"runs_1024", Attr::Runs(10)),
+    (c"runs_2048", Attr::Runs(11)),
 ];
 
-/// `i_private` of one file: which instance, which attribute.
-#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
-struct Slot {
-    /// The instance the file belongs to; set by [`DebugfsDir::create`].
-    owner: Atomic<*const Deferred>,
-    /// What the file shows or sets.
-    attr: Attr,
+/// The one write-only file: [`create_files`] skips its index.
+const FLUSH: usize = 4;
+const _: () = assert!(matches!(ATTRS[FLUSH].1, Attr::Flush));
+
+/// What an instance's files are given: the instance, as its shrinker
+/// registration holds it.
+pub(crate) type Registered = Registration<Deferred>;
+
+/// Shows `ATTRS[I]` of an instance.
+fn show<const I: usize>(d: &Registered, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{}", read(d, ATTRS[I].1))
 }
 
-/// The debugfs directory of an instance and the data its files point to.
-#[cfg_attr(not(CONFIG_DEBUG_FS), allow(dead_code))]
-pub(crate) struct DebugfsDir {
-    /// `<name>/`: null before `create` and after `remove`, an error pointer if
-    /// debugfs failed.
-    dir: Atomic<*mut kernel::bindings::dentry>,
-    /// One `i_private` per file, in [`ATTRS`] order.
-    slots: [Slot; ATTRS.len()],
+/// `flush`: a number written (only 1 is accepted), as `simple_attr` took it.
+fn flush_write(d: &Registered, r: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 24];
+    let n = r.len();
+    if n == 0 || n > buf.len() {
+        return Err(EINVAL);
+    }
+    r.read_slice(&mut buf[..n])?;
+    let text = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
+    let val = text.trim().parse::<u64>().map_err(|_| EINVAL)?;
+    write(d, Attr::Flush, val)
 }
 
-/// `/sys/kernel/debug/zs_deferred`, created by the first instance.
-#[cfg(CONFIG_DEBUG_FS)]
-static ROOT: Atomic<*mut bindings::dentry> = Atomic::new(ptr::null_mut());
-
-/// [`ROOT`], created on first use (or looked up if another instance won the
-/// race); an error pointer, not cached, if debugfs fails.
-#[cfg(CONFIG_DEBUG_FS)]
-fn root() -> *mut bindings::dentry {
-    let r = ROOT.load(Acquire);
-    if !r.is_null() {
-        return r;
+/// Creates an instance's files in `dir`, its directory; the init function
+/// of the instance's `debugfs::Scope`.
+pub(crate) fn create_files<'data>(d: &'data Registered, dir: &ScopedDir<'data, '_>) {
+    macro_rules! readable {
+        ($($i:literal)*) => {
+            $(dir.read_callback_file(ATTRS[$i].0, d, &show::<$i>);)*
+        };
     }
-    // SAFETY: Static name; a null parent means the debugfs root.
-    let mut new =
-        unsafe { bindings::debugfs_create_dir(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
-    // SAFETY: `IS_ERR` only looks at the value.
-    if unsafe { bindings::IS_ERR(new.cast()) } {
-        // Lost a race with another first instance: use its directory.
-        // SAFETY: As above; the reference it takes is kept forever.
-        let found =
-            unsafe { bindings::debugfs_lookup(c"zs_deferred".as_char_ptr(), ptr::null_mut()) };
-        if found.is_null() {
-            // debugfs is off or failed: not cached, so a later instance
-            // tries again. Creating files under an error parent does nothing.
-            return new;
-        }
-        new = found;
-    }
-    match ROOT.cmpxchg(ptr::null_mut(), new, Release) {
-        Ok(_) => {
-            // SAFETY: `new` is a directory; `PAGES` is a static, and
-            // `remove_root()` removes the file before a module unload frees it.
-            unsafe {
-                bindings::debugfs_create_ulong(
-                    c"pages".as_char_ptr(),
-                    0o444,
-                    new,
-                    PAGES.as_ptr().cast(),
-                )
-            };
-            new
-        }
-        Err(winner) => winner,
-    }
+    readable!(0 1 2 3 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+    dir.write_only_callback_file(ATTRS[FLUSH].0, d, &flush_write);
 }
 
-/// Removes [`ROOT`] and the files in it. Module unload only, after the
+/// `/sys/kernel/debug/zs_deferred` and its `pages` file.
+struct Root {
+    /// The directory; each instance's `Scope` holds a reference too.
+    dir: Dir,
+    /// `pages`; `None` if there was no memory for it.
+    _pages: Option<Pin<KBox<File<()>>>>,
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: `init()` initialises it at module init, before any instance
+    // can be created.
+    unsafe(uninit) static ROOT: Mutex<Option<Root>> = None;
+}
+
+/// Module init: readies the lock of the root directory.
+///
+/// # Safety
+///
+/// Called once, from `zs_deferred_init()`, before any instance exists.
+pub(crate) unsafe fn init() {
+    // SAFETY: Called once, before any use (caller).
+    unsafe { ROOT.init() };
+}
+
+/// The directory instances go in, created with `pages` by the first one.
+pub(crate) fn root() -> Dir {
+    let mut root = ROOT.lock();
+    if let Some(r) = &*root {
+        return r.dir.clone();
+    }
+    let dir = Dir::new(c"zs_deferred");
+    let pages = dir.read_callback_file(c"pages", (), &|(): &(), f: &mut fmt::Formatter<'_>| {
+        writeln!(f, "{}", PAGES.load(Relaxed))
+    });
+    *root = Some(Root {
+        dir: dir.clone(),
+        _pages: KBox::pin_init(pages, GFP_KERNEL).ok(),
+    });
+    dir
+}
+
+/// Removes the root directory and `pages`. Module unload only, after the
 /// last instance removed its own directory.
-#[cfg(CONFIG_DEBUG_FS)]
 pub(crate) fn remove_root() {
-    let r = ROOT.xchg(ptr::null_mut(), Acquire);
-    // SAFETY: `r` is null or the directory `root()` created or looked up;
-    // `debugfs_remove()` takes both.
-    unsafe { bindings::debugfs_remove(r) };
-}
-
-/// Without debugfs there is no root to remove.
-#[cfg(not(CONFIG_DEBUG_FS))]
-pub(crate) fn remove_root() {}
-
-impl DebugfsDir {
-    /// No directory yet; each slot knows its attribute but has no owner.
-    pub(crate) fn empty() -> Self {
-        Self {
-            dir: Atomic::new(ptr::null_mut()),
-            slots: ATTRS.map(|(_, _, attr)| Slot {
-                owner: Atomic::new(ptr::null()),
-                attr,
-            }),
-        }
-    }
-}
-
-#[cfg(CONFIG_DEBUG_FS)]
-impl DebugfsDir {
-    /// Creates the directory and its files. Failures are not fatal: the
-    /// instance works without debugfs.
-    pub(crate) fn create(&self, d: &Deferred) {
-        // SAFETY: `d.name` is a valid C string, `root()` a directory or an
-        // error pointer, which debugfs accepts as a parent.
-        let dir = unsafe { bindings::debugfs_create_dir(d.name.as_char_ptr(), root()) };
-        for (slot, (name, mode, _)) in self.slots.iter().zip(ATTRS.iter()) {
-            slot.owner.store(d, Release);
-            // SAFETY: `slot` lives in `d`, which outlives the file: its
-            // teardown (`PinnedDrop`) calls `remove` right after turning
-            // pushes off, before anything is freed, and `debugfs_remove()`
-            // waits for the open, read and write calls in progress (all
-            // taken under `debugfs_file_get()`).
-            unsafe {
-                bindings::debugfs_create_file_unsafe(
-                    name.as_char_ptr(),
-                    *mode,
-                    dir,
-                    ptr::from_ref(slot).cast_mut().cast(),
-                    &FOPS.0,
-                )
-            };
-        }
-        self.dir.store(dir, Release);
-    }
-
-    /// Removes the directory; waits for readers and writers in progress.
-    pub(crate) fn remove(&self) {
-        let dir = self.dir.xchg(ptr::null_mut(), Relaxed);
-        // SAFETY: `dir` is ours (or null/error, which debugfs ignores).
-        unsafe { bindings::debugfs_remove(dir) };
-    }
-}
-
-#[cfg(not(CONFIG_DEBUG_FS))]
-impl DebugfsDir {
-    /// Without debugfs there are no files to create.
-    pub(crate) fn create(&self, _d: &Deferred) {}
-
-    /// Without debugfs there are no files to remove.
-    pub(crate) fn remove(&self) {}
-}
-
-/// The `file_operations` of every file: `simple_attr` with our get/set.
-#[cfg(CONFIG_DEBUG_FS)]
-struct Fops(bindings::file_operations);
-
-// SAFETY: The table is immutable; its only pointers are functions and a
-// null owner.
-#[cfg(CONFIG_DEBUG_FS)]
-unsafe impl Sync for Fops {}
-
-/// The one table every file of every instance uses.
-#[cfg(CONFIG_DEBUG_FS)]
-static FOPS: Fops = Fops(bindings::file_operations {
-    open: Some(attr_open),
-    release: Some(bindings::simple_attr_release),
-    read: Some(bindings::debugfs_attr_read),
-    write: Some(bindings::debugfs_attr_write),
-    // SAFETY: All-zeroes is valid for the remaining fields (no callbacks).
-    ..unsafe { core::mem::zeroed() }
-});
-
-/// `open`: sets up `simple_attr` with a getter unless the file is write-only
-/// and a setter only for `flush`.
-///
-/// # Safety
-///
-/// Called by the VFS for one of our files, whose `i_private` is a `Slot`.
-#[cfg(CONFIG_DEBUG_FS)]
-unsafe extern "C" fn attr_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: `i_private` is the `Slot` passed at creation.
-    let slot = unsafe { &*(*inode).i_private.cast::<Slot>() };
-    let readable = slot.attr != Attr::Flush;
-    // Root may open a 0444 file for writing: the mode alone does not stop it.
-    let writable = slot.attr == Attr::Flush;
-    // SAFETY: Valid inode and file; the format matches a u64.
-    unsafe {
-        bindings::simple_attr_open(
-            inode,
-            file,
-            if readable { Some(attr_get) } else { None },
-            if writable { Some(attr_set) } else { None },
-            c"%llu\n".as_char_ptr(),
-        )
-    }
-}
-
-/// `simple_attr` getter.
-///
-/// # Safety
-///
-/// `data` is a `Slot` of a live instance and `val` a valid out pointer.
-#[cfg(CONFIG_DEBUG_FS)]
-unsafe extern "C" fn attr_get(data: *mut c_void, val: *mut u64) -> c_int {
-    // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
-    let slot = unsafe { &*data.cast::<Slot>() };
-    // SAFETY: As above.
-    let d = unsafe { &*slot.owner.load(Acquire) };
-    let v = read(d, slot.attr);
-    // SAFETY: `simple_attr` passes a valid out pointer.
-    unsafe { *val = v };
-    0
-}
-
-/// `simple_attr` setter.
-///
-/// # Safety
-///
-/// `data` is a `Slot` of a live instance.
-#[cfg(CONFIG_DEBUG_FS)]
-unsafe extern "C" fn attr_set(data: *mut c_void, val: u64) -> c_int {
-    // SAFETY: `data` is our `Slot`; its owner is alive while files exist.
-    let slot = unsafe { &*data.cast::<Slot>() };
-    // SAFETY: As above.
-    let d = unsafe { &*slot.owner.load(Acquire) };
-    match write(d, slot.attr, val) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    drop(ROOT.lock().take());
 }
 
 /// Elements pushed: handed to the drain, or still in a CPU's buffer (a

@@ -20,7 +20,7 @@ use kernel::{
     },
     bindings, container_of,
     cpu::CpuId,
-    cpuhp::MultiInstance,
+    cpuhp::{self, MultiInstance},
     prelude::*,
     sync::atomic::Relaxed,
     time::msecs_to_jiffies,
@@ -194,15 +194,14 @@ impl Deferred {
     /// followed by another. `flush()` waits for pushes in flight on every
     /// CPU instead, which only the work item on that CPU can do.
     fn flush_cpus(&self, only_busy: bool) {
-        // SAFETY: Pairs with the unlock below; we may sleep.
-        unsafe { bindings::cpus_read_lock() };
+        let _hotplug = cpuhp::cpus_read_lock();
         for ((cpu, b), (_, w)) in self.bufs.iter().zip(self.cpu_work.iter()) {
             if only_busy && b.nr.load(core::sync::atomic::Ordering::Relaxed) == 0 {
                 continue;
             }
             if cpu.is_online() {
                 // SAFETY: `cpu_wq` and the item are valid (type invariant);
-                // the CPU stays online until `cpus_read_unlock()`.
+                // the CPU stays online while `_hotplug` is held.
                 unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq.as_raw(), w.flush.get()) };
             } else {
                 // `cpu` is offline and hotplug is excluded: no one else uses
@@ -217,8 +216,6 @@ impl Deferred {
                 unsafe { bindings::flush_work(w.flush.get()) };
             }
         }
-        // SAFETY: Taken above.
-        unsafe { bindings::cpus_read_unlock() };
     }
 
     /// Queues a partial buffer: this CPU's, or a dead or offline CPU's.

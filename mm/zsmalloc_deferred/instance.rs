@@ -5,12 +5,13 @@
 //!
 //! Lifetime: `create` returns a pinned box, which the C API leaks to its
 //! user until `zs_deferred_destroy()`; dropping it unhooks CPU hotplug
-//! (`cpuhp::Instance`), then (`PinnedDrop`) turns off pushes, drains
+//! (`cpuhp::Instance`), removes the debugfs files (`debugfs::Scope`),
+//! unregisters the shrinker, then (`PinnedDrop`) turns off pushes, drains
 //! everything and frees it all.
 
 use crate::{
     batch::{Batch, BatchQueue, FullList},
-    debugfs::DebugfsDir,
+    debugfs::{create_files, Registered},
     pool::PagePool,
 };
 use core::{
@@ -22,6 +23,7 @@ use kernel::{
     bindings,
     cpu::possible_cpus,
     cpuhp::{Instance, PrepareState},
+    debugfs::Scope,
     local_lock::LocalLocked,
     percpu::PerCpu,
     prelude::*,
@@ -193,8 +195,6 @@ pub(crate) struct Deferred {
     /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
     #[pin]
     pub(crate) idle_work: Opaque<bindings::delayed_work>,
-    /// The files under `/sys/kernel/debug/zs_deferred/<name>/`.
-    pub(crate) debugfs: DebugfsDir,
 }
 
 // SAFETY: Raw pointers in `Deferred` are to memory it owns (pages, per-CPU
@@ -210,23 +210,26 @@ unsafe impl Sync for Deferred {}
 pub(crate) static CPU_DEAD: PrepareState<Hooked> = PrepareState::new();
 
 /// An instance as its users hold it: registered as a shrinker
-/// (`shrinker.rs`) and in [`CPU_DEAD`]. Dropping it leaves the hotplug
-/// state, then unregisters the shrinker, then tears the instance down.
+/// (`shrinker.rs`), with its debugfs files (`debugfs.rs`) and in
+/// [`CPU_DEAD`]. Dropping it leaves the hotplug state, removes the files,
+/// unregisters the shrinker, then tears the instance down.
 pub(crate) type Handle = Instance<Hooked>;
 
-/// An instance with its shrinker: what the hotplug state holds.
+/// An instance with its shrinker and debugfs files: what the hotplug state
+/// holds.
 #[pin_data]
 pub(crate) struct Hooked {
-    /// The instance, registered with reclaim.
+    /// The instance, registered with reclaim, in a debugfs scope whose
+    /// files are removed before it is dropped.
     #[pin]
-    reg: shrinker::Registration<Deferred>,
+    files: Scope<Registered>,
 }
 
 impl Deref for Hooked {
     type Target = Deferred;
 
     fn deref(&self) -> &Deferred {
-        &self.reg
+        &self.files
     }
 }
 
@@ -342,7 +345,6 @@ impl Deferred {
                     );
                 }
             }),
-            debugfs: DebugfsDir::empty(),
         }? Error)
         // The work items point at the instance, so they are set up once it
         // has its place, before a CPU's death can queue them.
@@ -350,8 +352,13 @@ impl Deferred {
             d.init_cpu_work();
             Ok(())
         });
+        let root = crate::debugfs::root();
         let hooked = try_pin_init!(Hooked {
-            reg <- shrinker::Registration::new(fmt!("zs_deferred-{label}"), init),
+            files <- root.scope(
+                shrinker::Registration::new(fmt!("zs_deferred-{label}"), init),
+                name,
+                create_files,
+            ),
         }? Error);
         let d = KBox::pin_init(
             Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", hooked),
@@ -366,7 +373,6 @@ impl Deferred {
         // A `pool_max` written since the bounds above were taken did not
         // reach this instance, which was not listed yet.
         d.apply_pool_bounds();
-        d.debugfs.create(&d);
         Ok(d)
     }
 
@@ -427,9 +433,9 @@ impl Deferred {
 
 /// Teardown, whatever the path: `zs_deferred_destroy()`, a failed `create`
 /// (after its allocations succeeded) or a test instance going out of scope.
-/// The hotplug node and the shrinker are gone before this runs (see
-/// [`Handle`]). Nothing can reach the instance once it returns: pushes are
-/// off, the debugfs files are gone, every work item is cancelled or
+/// The hotplug node, the debugfs files and the shrinker are gone before
+/// this runs (see [`Handle`]). Nothing can reach the instance once it
+/// returns: pushes are off, every work item is cancelled or
 /// finished (the workqueues, empty, are destroyed when the fields are
 /// dropped right after); what was pushed has been drained and every page is
 /// back with the allocator.
@@ -440,7 +446,6 @@ impl PinnedDrop for Deferred {
         crate::params::unregister(d);
         d.enabled
             .store(false, core::sync::atomic::Ordering::Release);
-        d.debugfs.remove();
         // SAFETY: The delayed work was initialised in `create`.
         unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
         d.flush();

@@ -39,12 +39,16 @@ kernel::sync::global_lock! {
 /// when no instance exists and the lock cannot be taken yet.
 static READY: Atomic<bool> = Atomic::new(false);
 
-/// Module init: readies [`INSTANCES`](static@INSTANCES). Called once,
-/// from the C initcall in `zsmalloc_deferred_module.c`.
+/// Module init: readies [`INSTANCES`](static@INSTANCES) and the lock of the
+/// debugfs root. Called once, from the C initcall in
+/// `zsmalloc_deferred_module.c`.
 #[no_mangle]
 pub(crate) extern "C" fn zs_deferred_init() {
     // SAFETY: Called exactly once, before any instance exists.
-    unsafe { INSTANCES.init() };
+    unsafe {
+        INSTANCES.init();
+        crate::debugfs::init();
+    }
     READY.store(true, Release);
 }
 

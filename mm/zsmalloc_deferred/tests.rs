@@ -242,14 +242,15 @@ unsafe extern "C" fn on_cpu_fn(work: *mut bindings::work_struct) {
 /// the count to compare results with. If a work item cannot be allocated,
 /// fails with `ENOMEM` before running anything.
 fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
-    // SAFETY: Held across queueing and flushing; may sleep.
-    unsafe { bindings::cpus_read_lock() };
-    let items = queue_on_every_cpu(f);
-    if let Ok(items) = &items {
-        wait_all(items);
-    }
-    // SAFETY: Taken above.
-    unsafe { bindings::cpus_read_unlock() };
+    let items = {
+        // Held across queueing and flushing.
+        let _hotplug = kernel::cpuhp::cpus_read_lock();
+        let items = queue_on_every_cpu(f);
+        if let Ok(items) = &items {
+            wait_all(items);
+        }
+        items
+    };
     Ok(items?.len() as u32)
 }
 

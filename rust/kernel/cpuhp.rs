@@ -276,3 +276,42 @@ unsafe extern "C" fn dead_callback<T: MultiInstance>(
     }
     0
 }
+
+/// The CPU hotplug lock held for reading: no CPU comes up or goes down until
+/// the guard is dropped. Taken by [`cpus_read_lock`].
+///
+/// Not [`Send`]: the task that took the lock releases it.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{cpu::possible_cpus, cpuhp};
+///
+/// let online = {
+///     let _hotplug = cpuhp::cpus_read_lock();
+///     // No CPU goes offline while the guard is held.
+///     possible_cpus().filter(|cpu| cpu.is_online()).count()
+/// };
+/// assert!(online >= 1);
+/// ```
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct CpusReadGuard(PhantomData<*mut ()>);
+
+/// Takes the CPU hotplug lock for reading (`cpus_read_lock()`), which may
+/// sleep; the holder may sleep too.
+#[inline]
+pub fn cpus_read_lock() -> CpusReadGuard {
+    // SAFETY: Always callable from a context that may sleep; the guard
+    // releases the lock in this task.
+    unsafe { bindings::cpus_read_lock() };
+    CpusReadGuard(PhantomData)
+}
+
+impl Drop for CpusReadGuard {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: Taken by `cpus_read_lock()` in this task: the guard is
+        // not `Send`.
+        unsafe { bindings::cpus_read_unlock() };
+    }
+}
