@@ -195,6 +195,17 @@ fn instance(name: &CStr, r: &Recorder, capacity: usize) -> Result<TestInstance> 
     Ok(TestInstance(d))
 }
 
+/// An instance whose pool holds one page and may not grow: the smallest
+/// pool the core builds has a page per possible CPU and one more, cut here
+/// while all are free.
+fn one_page_instance(name: &CStr, r: &Recorder) -> Result<TestInstance> {
+    let d = instance(name, r, 1)?;
+    write(&d, Attr::PoolMin, 1)?;
+    write(&d, Attr::PoolMax, 1)?;
+    d.pool.shrink_to(1);
+    Ok(d)
+}
+
 /// A test instance; dropping it tears it down like `zs_deferred_destroy()`.
 struct TestInstance(Pin<KBox<Handle>>);
 
@@ -392,13 +403,9 @@ mod cases {
         // Two pages' worth: enough for the one-page pool below.
         let nr = 2 * page_elems(4);
         let r = Recorder::new(4, nr)?;
-        // Even the smallest pool the core builds (capacity 1) has a page per
-        // possible CPU and one more. Cut it to one page while all are free,
-        // so the pushes needed do not grow with the number of CPUs.
-        let d = instance(c"kunit_exhaust", &r, 1)?;
-        write(&d, Attr::PoolMin, 1)?;
-        write(&d, Attr::PoolMax, 1)?;
-        d.pool.shrink_to(1);
+        // One pool page, so the pushes needed do not grow with the number
+        // of CPUs.
+        let d = one_page_instance(c"kunit_exhaust", &r)?;
         // While the drain is held no page comes back and the pool grows to
         // `pool_max` at most, so at most this many pages, each holding up to
         // `cap` elements, can take pushes: one push more is refused.
@@ -794,11 +801,7 @@ mod cases {
         let cap = page_elems(8) as u32;
         let nr = 3 * cap;
         let r = Recorder::new(8, nr as usize)?;
-        // One pool page, as in `pool_exhaustion_falls_back`.
-        let d = instance(c"kunit_many_dry", &r, 1)?;
-        write(&d, Attr::PoolMin, 1)?;
-        write(&d, Attr::PoolMax, 1)?;
-        d.pool.shrink_to(1);
+        let d = one_page_instance(c"kunit_many_dry", &r)?;
         let pages = read(&d, Attr::PoolPages).max(read(&d, Attr::PoolMax)) as u32;
         assert!(pages * cap + 64 <= nr);
         let (short, after) = (Atomic::new(0u32), Atomic::new(u32::MAX));
