@@ -7,7 +7,10 @@
 //! A batch is one page: a [`Batch`] header, then elements back to back. Pages
 //! are linked through the header, so queuing a full buffer allocates nothing.
 
-use core::{mem::MaybeUninit, ptr};
+use core::{
+    mem::{ManuallyDrop, MaybeUninit},
+    ptr::{self, NonNull},
+};
 use kernel::{
     alloc::Flags,
     page::PAGE_SIZE,
@@ -21,7 +24,7 @@ pub(crate) struct Batch {
     /// Next batch in whichever list holds this one.
     next: *mut Batch,
     /// Elements stored after the header (set when the batch is queued).
-    pub(crate) nr: u32,
+    nr: u32,
 }
 
 /// Bytes taken by the header; elements start here.
@@ -46,13 +49,26 @@ struct BatchPage {
     elems: [MaybeUninit<u8>; PAGE_SIZE - HDR],
 }
 
-impl Batch {
+/// A batch page owned by whoever holds it, in no list: given back to the
+/// page allocator when dropped. The pool and the lists move pages around
+/// as `OwnedBatch`es; only a CPU's buffer keeps its page as a raw pointer
+/// ([`OwnedBatch::into_raw`]), to fill it under the CPU's local lock.
+///
+/// # Invariants
+///
+/// `self.0` is a `BatchPage` from [`OwnedBatch::alloc`], owned by `self`,
+/// with an initialised header.
+pub(crate) struct OwnedBatch(NonNull<Batch>);
+
+// SAFETY: The page is owned outright and holds plain data; it may be freed
+// or handed over on any CPU.
+unsafe impl Send for OwnedBatch {}
+
+impl OwnedBatch {
     /// Allocates an empty batch page with `flags` (a page-sized, and so
-    /// page-aligned, `kmalloc()` object); null on failure.
-    pub(crate) fn alloc(flags: Flags) -> *mut Batch {
-        let Ok(page) = KBox::<BatchPage>::new_uninit(flags) else {
-            return ptr::null_mut();
-        };
+    /// page-aligned, `kmalloc()` object).
+    pub(crate) fn alloc(flags: Flags) -> Option<Self> {
+        let page = KBox::<BatchPage>::new_uninit(flags).ok()?;
         PAGES.add(1, Relaxed);
         let b = KBox::into_raw(page).cast::<Batch>();
         // SAFETY: `b` is the start of a fresh, exclusively owned
@@ -64,21 +80,71 @@ impl Batch {
                 nr: 0,
             })
         };
-        b
+        // INVARIANT: Allocated above, header written; a box is never null.
+        Some(Self(NonNull::new(b)?))
     }
 
-    /// Frees a batch page.
+    /// Gives up ownership: the page is the caller's to keep (a CPU's
+    /// buffer) until it comes back through [`OwnedBatch::from_raw`].
+    pub(crate) fn into_raw(self) -> *mut Batch {
+        ManuallyDrop::new(self).0.as_ptr()
+    }
+
+    /// Takes back ownership of a page from [`OwnedBatch::into_raw`].
     ///
     /// # Safety
     ///
-    /// `b` came from [`Batch::alloc`] and is in no list.
-    pub(crate) unsafe fn free(b: *mut Batch) {
-        // SAFETY: By the safety requirements, `b` is the `BatchPage` box
-        // `alloc` leaked; as `MaybeUninit` nothing in it is dropped.
-        drop(unsafe { KBox::from_raw(b.cast::<MaybeUninit<BatchPage>>()) });
-        PAGES.fetch_sub(1, Relaxed);
+    /// `b` came from `into_raw` and the caller owns it: no one else uses it
+    /// and no other `OwnedBatch` is made from it.
+    pub(crate) unsafe fn from_raw(b: *mut Batch) -> Self {
+        // SAFETY: Non-null, as every page from `into_raw` (caller).
+        // INVARIANT: Owned by the caller, who hands it over (caller).
+        Self(unsafe { NonNull::new_unchecked(b) })
     }
 
+    /// The header, ours to change.
+    fn hdr(&mut self) -> &mut Batch {
+        // SAFETY: The page and its header are ours (type invariant).
+        unsafe { self.0.as_mut() }
+    }
+
+    /// Elements stored in the page (set when it is queued).
+    pub(crate) fn nr(&self) -> u32 {
+        self.hdr_ref().nr
+    }
+
+    /// The header, for reading.
+    fn hdr_ref(&self) -> &Batch {
+        // SAFETY: As in `hdr`.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// The link to the next page in the list this one was taken from.
+    fn next_raw(&self) -> *mut Batch {
+        self.hdr_ref().next
+    }
+
+    /// Sets how many elements the page holds.
+    pub(crate) fn set_nr(&mut self, nr: u32) {
+        self.hdr().nr = nr;
+    }
+
+    /// Address of element slot 0, for the drain to read `nr()` elements.
+    pub(crate) fn elems(&self) -> *const u8 {
+        Batch::elems(self.0.as_ptr())
+    }
+}
+
+impl Drop for OwnedBatch {
+    fn drop(&mut self) {
+        // SAFETY: The page is the `BatchPage` box `alloc` leaked, owned by
+        // `self` (type invariant); as `MaybeUninit` nothing in it is dropped.
+        drop(unsafe { KBox::from_raw(self.0.as_ptr().cast::<MaybeUninit<BatchPage>>()) });
+        PAGES.fetch_sub(1, Relaxed);
+    }
+}
+
+impl Batch {
     /// Address of element slot 0 of `b`.
     #[inline]
     pub(crate) fn elems(b: *mut Batch) -> *mut u8 {
@@ -103,21 +169,19 @@ impl FullList {
     }
 
     /// Adds `b`; callable with preemption disabled.
-    ///
-    /// # Safety
-    ///
-    /// `b` is a batch owned by the caller, in no other list.
     #[inline]
-    pub(crate) unsafe fn push(&self, b: *mut Batch) {
+    pub(crate) fn push(&self, mut b: OwnedBatch) {
         let mut old = self.head.load(Relaxed);
         loop {
-            // SAFETY: We own `b` until the cmpxchg below publishes it.
-            unsafe { (*b).next = old };
-            match self.head.cmpxchg(old, b, Release) {
-                Ok(_) => return,
+            // `b` is ours until the cmpxchg below publishes it.
+            b.hdr().next = old;
+            match self.head.cmpxchg(old, b.0.as_ptr(), Release) {
+                Ok(_) => break,
                 Err(cur) => old = cur,
             }
         }
+        // The list owns the page now; `take_all` gives it back.
+        let _ = b.into_raw();
     }
 
     /// Takes every batch, oldest first.
@@ -126,11 +190,11 @@ impl FullList {
         let mut q = BatchQueue::new();
         // The list is newest-first: reverse it onto the front of `q`.
         while !p.is_null() {
-            // SAFETY: `xchg` gave us sole ownership of every batch in the list.
-            let next = unsafe { (*p).next };
-            // SAFETY: As above; `p` leaves the old list for `q`.
-            unsafe { q.push_front(p) };
-            p = next;
+            // SAFETY: `xchg` gave us sole ownership of every batch in the
+            // list, each put there by `push`.
+            let b = unsafe { OwnedBatch::from_raw(p) };
+            p = b.next_raw();
+            q.push_front(b);
         }
         q
     }
@@ -175,13 +239,9 @@ impl BatchQueue {
     }
 
     /// Adds `b` as the oldest batch.
-    ///
-    /// # Safety
-    ///
-    /// `b` is a batch owned by the caller, in no other list.
-    unsafe fn push_front(&mut self, b: *mut Batch) {
-        // SAFETY: The caller hands us `b`.
-        unsafe { (*b).next = self.head };
+    fn push_front(&mut self, mut b: OwnedBatch) {
+        b.hdr().next = self.head;
+        let b = b.into_raw();
         if self.head.is_null() {
             self.tail = b;
         }
@@ -190,32 +250,29 @@ impl BatchQueue {
     }
 
     /// Adds `b` as the newest batch.
-    ///
-    /// # Safety
-    ///
-    /// `b` is a batch owned by the caller, in no other list.
-    pub(crate) unsafe fn push_back(&mut self, b: *mut Batch) {
-        // SAFETY: The caller hands us `b`; `tail` is ours when non-null.
-        unsafe {
-            (*b).next = ptr::null_mut();
-            if self.tail.is_null() {
-                self.head = b;
-            } else {
-                (*self.tail).next = b;
-            }
+    pub(crate) fn push_back(&mut self, mut b: OwnedBatch) {
+        b.hdr().next = ptr::null_mut();
+        let b = b.into_raw();
+        if self.tail.is_null() {
+            self.head = b;
+        } else {
+            // SAFETY: `tail` is a page of this queue, which owns it
+            // (`into_raw` above); no one else uses it.
+            unsafe { (*self.tail).next = b };
         }
         self.tail = b;
         self.len += 1;
     }
 
-    /// Removes the oldest batch; the caller owns it.
-    pub(crate) fn pop_front(&mut self) -> Option<*mut Batch> {
+    /// Removes the oldest batch, for the caller to own.
+    pub(crate) fn pop_front(&mut self) -> Option<OwnedBatch> {
         if self.head.is_null() {
             return None;
         }
-        let b = self.head;
-        // SAFETY: `b` is in this queue, which owns it.
-        self.head = unsafe { (*b).next };
+        // SAFETY: `head` is a page the queue owns (put there by `push_*`
+        // from an `OwnedBatch`); it leaves the queue here.
+        let b = unsafe { OwnedBatch::from_raw(self.head) };
+        self.head = b.next_raw();
         if self.head.is_null() {
             self.tail = ptr::null_mut();
         }
@@ -226,16 +283,7 @@ impl BatchQueue {
     /// Moves all of `other` to the back of `self`.
     pub(crate) fn append(&mut self, mut other: BatchQueue) {
         while let Some(b) = other.pop_front() {
-            // SAFETY: `b` just left `other`; we own it.
-            unsafe { self.push_back(b) };
-        }
-    }
-
-    /// Frees every batch in the queue.
-    pub(crate) fn free_all(&mut self) {
-        while let Some(b) = self.pop_front() {
-            // SAFETY: `b` left the queue and is in no list.
-            unsafe { Batch::free(b) };
+            self.push_back(b);
         }
     }
 }
@@ -245,7 +293,7 @@ impl BatchQueue {
 /// (the instance's teardown) drain first.
 impl Drop for BatchQueue {
     fn drop(&mut self) {
-        self.free_all();
+        while self.pop_front().is_some() {}
     }
 }
 

@@ -10,15 +10,14 @@
 //! the hotplug lock and takes no lock of ours.
 
 use crate::{
-    batch::Batch,
-    instance::{CpuBuf, CpuWork, Deferred, Hooked},
+    batch::OwnedBatch,
+    instance::{CpuBuf, Deferred, Hooked},
 };
 use kernel::{
     alloc::{
         flags::{__GFP_NOWARN, GFP_NOWAIT},
         Flags,
     },
-    bindings, container_of,
     cpu::CpuId,
     cpuhp::{self, MultiInstance},
     prelude::*,
@@ -36,9 +35,7 @@ const DRAIN_BUDGET: usize = 64;
 /// fair share from them, and on an idle CPU at full speed. Memory needed at
 /// once does not wait for it: reclaim (the shrinker) and the users' limits
 /// (`zs_deferred_reclaim()`) drain in their own context.
-const DRAIN_NICE: isize = 19;
-/// `static_prio` of nice 0 (`DEFAULT_PRIO`, `MAX_RT_PRIO + NICE_WIDTH / 2`).
-const DEFAULT_PRIO: c_int = 120;
+const DRAIN_NICE: i32 = 19;
 
 impl Deferred {
     /// Makes sure a drain worker runs soon: this CPU's, so that pages
@@ -46,21 +43,14 @@ impl Deferred {
     /// CPU's item would do, so a caller preempted and moved may pick a
     /// stale CPU's.
     pub(crate) fn kick_drain(&self) {
-        if let Some(w) = self.cpu_work.get(CpuId::current()) {
-            self.queue_drain(w);
-        }
+        self.queue_drain(CpuId::current());
     }
 
-    /// Queues `w`'s drain worker (a no-op if it is queued already).
-    fn queue_drain(&self, w: &CpuWork) {
-        // SAFETY: `wq` and the item are valid (type invariant).
-        unsafe {
-            bindings::queue_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.wq.as_raw(),
-                w.drain.get(),
-            )
-        };
+    /// Queues `cpu`'s drain worker (a no-op if it is queued already).
+    fn queue_drain(&self, cpu: CpuId) {
+        if let Some(w) = self.cpu_work.get(cpu) {
+            w.drain.queue(&self.wq);
+        }
     }
 
     /// Makes sure partial buffers are flushed within `idle_ms`. Only the
@@ -68,16 +58,8 @@ impl Deferred {
     /// not pinned (a busy CPU may take it over from one going idle) and the
     /// work runs on the CPU where it fires.
     pub(crate) fn arm_idle(&self) {
-        let delay = msecs_to_jiffies(self.idle_ms());
-        // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
-        unsafe {
-            bindings::queue_delayed_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.cpu_wq.as_raw(),
-                self.idle_work.get(),
-                delay,
-            )
-        };
+        self.idle_work
+            .queue(&self.cpu_wq, msecs_to_jiffies(self.idle_ms()));
     }
 
     /// The runtime switch. Off: later pushes are refused, everything pushed
@@ -135,15 +117,8 @@ impl Deferred {
     /// Moves an armed idle flush to the delay now in force, counted from
     /// now; queues one idle run if none was armed (see `set_idle_ms`).
     pub(crate) fn rearm_idle(&self) {
-        // SAFETY: `cpu_wq` and `idle_work` are valid (type invariant).
-        unsafe {
-            bindings::mod_delayed_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                self.cpu_wq.as_raw(),
-                self.idle_work.get(),
-                msecs_to_jiffies(self.idle_ms()),
-            )
-        };
+        self.idle_work
+            .modify(&self.cpu_wq, msecs_to_jiffies(self.idle_ms()));
     }
 
     /// One drain run: grow the pool if it runs low, then drain up to
@@ -155,16 +130,14 @@ impl Deferred {
             let Some(b) = self.take_batch() else {
                 return false;
             };
-            // SAFETY: `b` left the backlog; we own it.
-            unsafe { self.drain_batch(b) };
-            // SAFETY: Process context, no lock held.
-            unsafe { bindings::cond_resched() };
+            self.drain_batch(b);
+            kernel::task::cond_resched();
         }
         !self.full.is_empty() || !self.backlog.lock().is_empty()
     }
 
     /// Takes the oldest queued batch, if any, for the caller to drain.
-    fn take_batch(&self) -> Option<*mut Batch> {
+    fn take_batch(&self) -> Option<OwnedBatch> {
         let mut backlog = self.backlog.lock();
         backlog.append(self.full.take_all());
         backlog.pop_front()
@@ -200,9 +173,8 @@ impl Deferred {
                 continue;
             }
             if cpu.is_online() {
-                // SAFETY: `cpu_wq` and the item are valid (type invariant);
-                // the CPU stays online while `_hotplug` is held.
-                unsafe { bindings::queue_work_on(cpu.into(), self.cpu_wq.as_raw(), w.flush.get()) };
+                // The CPU stays online while `_hotplug` is held.
+                w.flush.queue_on(&self.cpu_wq, cpu);
             } else {
                 // `cpu` is offline and hotplug is excluded: no one else uses
                 // its buffer.
@@ -212,8 +184,7 @@ impl Deferred {
         for (cpu, w) in self.cpu_work.iter() {
             if cpu.is_online() {
                 // Returns at once for an item that was not queued.
-                // SAFETY: The item is valid; waiting is allowed here.
-                unsafe { bindings::flush_work(w.flush.get()) };
+                w.flush.flush();
             }
         }
     }
@@ -248,10 +219,8 @@ impl Deferred {
                 backlog.pop_front()
             };
             let Some(b) = b else { break };
-            // SAFETY: `b` left the backlog; we own it.
-            done += unsafe { (*b).nr } as usize;
-            // SAFETY: As above.
-            unsafe { self.drain_batch(b) };
+            done += b.nr() as usize;
+            self.drain_batch(b);
         }
         // What is left goes to the workers, as if it had just been queued.
         if !self.full.is_empty() || !self.backlog.lock().is_empty() {
@@ -266,65 +235,33 @@ impl Deferred {
     pub(crate) fn flush(&self) {
         self.flush_cpus(false);
         while let Some(b) = self.take_batch() {
-            // SAFETY: `b` left the backlog; we own it.
-            unsafe { self.drain_batch(b) };
-            // SAFETY: Process context, no lock held.
-            unsafe { bindings::cond_resched() };
+            self.drain_batch(b);
+            kernel::task::cond_resched();
         }
         for (_, w) in self.cpu_work.iter() {
             // Returns at once for an item that is neither queued nor running.
-            // SAFETY: The item is valid; waiting is allowed here.
-            unsafe { bindings::flush_work(w.drain.get()) };
+            w.drain.flush();
         }
     }
 }
 
-/// Drain worker entry point; requeues itself while batches are left.
-///
-/// # Safety
-///
-/// Called by the workqueue code for the `drain` item of a `CpuWork`.
-pub(crate) unsafe extern "C" fn drain_work_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is the `drain` field of a `CpuWork` (caller), which
-    // lives as long as its owner: at least until this run returns.
-    let w = unsafe {
-        &*container_of!(
-            work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
-            CpuWork,
-            drain
-        )
-    };
-    let d = w.owner();
-    let task = kernel::task::Task::current_raw();
-    // SAFETY: `task` is this worker, alive while it runs us; the workqueue
-    // code gave it the nice level of its pool, which we put back below.
-    let pool_nice = unsafe { (*task).static_prio } - DEFAULT_PRIO;
-    // SAFETY: As above; any task may change its own nice level.
-    unsafe { bindings::set_user_nice(task, DRAIN_NICE) };
+/// Drain worker of `cpu`'s item; requeues itself while batches are left.
+pub(crate) fn drain_work(d: &Deferred, cpu: &CpuId) {
+    // The workqueue code gave this worker the nice level of its pool, which
+    // is put back for the next work item.
+    let task = kernel::current!();
+    let pool_nice = task.nice();
+    task.set_nice(DRAIN_NICE);
     let more = d.drain_some();
-    // SAFETY: As above.
-    unsafe { bindings::set_user_nice(task, pool_nice as isize) };
+    task.set_nice(pool_nice);
     if more {
-        d.queue_drain(w);
+        d.queue_drain(*cpu);
     }
 }
 
 /// Idle flush: partial buffers go to the drain, then the pool shrinks back
 /// to `min` pages if nothing is pending.
-///
-/// # Safety
-///
-/// Called by the workqueue code for `Deferred::idle_work`.
-pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is embedded in `idle_work` (a `delayed_work` whose first
-    // field is the `work_struct`) of a live `Deferred`.
-    let d = unsafe {
-        &*container_of!(
-            work.cast::<kernel::types::Opaque<bindings::delayed_work>>(),
-            Deferred,
-            idle_work
-        )
-    };
+pub(crate) fn idle_work(d: &Deferred, (): &()) {
     d.flush_cpus(true);
     if d.drain_some() {
         d.kick_drain();
@@ -333,23 +270,9 @@ pub(crate) unsafe extern "C" fn idle_work_fn(work: *mut bindings::work_struct) {
     }
 }
 
-/// Runs on one CPU: hands its partial buffer to the drain.
-///
-/// # Safety
-///
-/// Called by the workqueue code for the `flush` item of a `CpuWork`, on
-/// its CPU.
-pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is the `flush` field of a `CpuWork` (caller), which
-    // lives as long as its owner: at least until this run returns.
-    let w = unsafe {
-        &*container_of!(
-            work.cast::<kernel::types::Opaque<bindings::work_struct>>(),
-            CpuWork,
-            flush
-        )
-    };
-    let d = w.owner();
+/// Runs on `cpu`, queued there by `flush_cpus`: hands its partial buffer
+/// to the drain.
+pub(crate) fn cpu_flush(d: &Deferred, cpu: &CpuId) {
     let queued = {
         let b = d.bufs.lock();
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
@@ -357,7 +280,7 @@ pub(crate) unsafe extern "C" fn cpu_flush_fn(work: *mut bindings::work_struct) {
         had
     };
     if queued {
-        d.queue_drain(w);
+        d.queue_drain(*cpu);
     }
 }
 

@@ -13,10 +13,9 @@
 //! so that PREEMPT_RT, where that lock sleeps, can run it.
 
 use crate::{
-    batch::Batch,
+    batch::{Batch, OwnedBatch},
     instance::{CpuBuf, Deferred},
 };
-use core::ptr;
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::{local_lock::LocalGuard, sync::atomic::Relaxed as KRelaxed};
 
@@ -60,7 +59,7 @@ impl Deferred {
         // A page taken from the pool for a CPU whose buffer had none; given
         // back if a buffer did not need it after all (the task moved to a
         // CPU that has one).
-        let mut spare: *mut Batch = ptr::null_mut();
+        let mut spare = None;
         while done < n {
             let next = elems.wrapping_add(done as usize * self.elem_size);
             // The guard is a temporary: this CPU's lock is dropped at the
@@ -79,7 +78,7 @@ impl Deferred {
                 }
                 None => {
                     spare = self.pool.take();
-                    if spare.is_null() {
+                    if spare.is_none() {
                         self.fallbacks.add(u64::from(n - done), KRelaxed);
                         self.trace_fallback(false);
                         break;
@@ -87,9 +86,8 @@ impl Deferred {
                 }
             }
         }
-        if !spare.is_null() {
-            // SAFETY: `spare` came from the pool and is in no list.
-            unsafe { self.pool.put(spare) };
+        if let Some(b) = spare {
+            self.pool.put(b);
         }
         done
     }
@@ -110,14 +108,12 @@ impl Deferred {
         elems: *const u8,
         n: u32,
         slots: u32,
-        spare: &mut *mut Batch,
+        spare: &mut Option<OwnedBatch>,
     ) -> Option<(u32, Kick)> {
         let mut batch = b.batch.load(Relaxed);
         if batch.is_null() {
-            if spare.is_null() {
-                return None;
-            }
-            batch = core::mem::take(spare);
+            // The buffer owns its page as a raw pointer until `queue_buffer`.
+            batch = spare.take()?.into_raw();
             b.batch.store(batch, Relaxed);
         }
         let nr = b.nr.load(Relaxed);
@@ -185,11 +181,12 @@ impl Deferred {
         let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
         let nr = b.nr.swap(0, Relaxed);
         b.slots.store(0, Relaxed);
-        // SAFETY: The buffer owned `batch`; it now goes to the full list.
-        unsafe {
-            (*batch).nr = nr;
-            self.full.push(batch);
-        }
+        // SAFETY: A non-empty buffer holds the page `store_local` installed
+        // from `into_raw`, which this CPU's lock (or its death) gives to us
+        // alone; swapped out above, no one else takes it.
+        let mut batch = unsafe { OwnedBatch::from_raw(batch) };
+        batch.set_nr(nr);
+        self.full.push(batch);
         self.queued_elems.add(u64::from(nr), KRelaxed);
         self.batches_queued.add(1, KRelaxed);
     }

@@ -10,7 +10,7 @@
 //! everything and frees it all.
 
 use crate::{
-    batch::{Batch, BatchQueue, FullList},
+    batch::{Batch, BatchQueue, FullList, OwnedBatch},
     debugfs::{create_files, Registered},
     pool::PagePool,
 };
@@ -21,7 +21,7 @@ use core::{
 };
 use kernel::{
     bindings,
-    cpu::possible_cpus,
+    cpu::{possible_cpus, CpuId},
     cpuhp::{Instance, PrepareState},
     debugfs::Scope,
     local_lock::LocalLocked,
@@ -30,12 +30,11 @@ use kernel::{
     shrinker,
     str::CString,
     sync::{
-        atomic::{Atomic, Relaxed, Release},
+        atomic::{Atomic, Relaxed},
         Mutex,
     },
     time::{Instant, Monotonic},
-    types::Opaque,
-    workqueue::{OwnedQueue, QueueFlags},
+    workqueue::{OwnedQueue, OwnerDelayedWork, OwnerWork, QueueFlags},
 };
 
 /// The drain callback of the user (`struct zs_deferred_ops::drain`).
@@ -84,51 +83,30 @@ impl CpuBuf {
     }
 }
 
-/// A CPU's two work items, and the instance they work for.
-#[repr(C)]
+/// A CPU's two work items, each with the CPU it belongs to.
 pub(crate) struct CpuWork {
     /// Hands this CPU's partial buffer to the drain. Queued on the CPU's
     /// `cpu_wq` worker by `flush_cpus`, so it never races with a push;
-    /// runs `cpu_flush_fn`.
-    pub(crate) flush: Opaque<bindings::work_struct>,
+    /// runs `cpu_flush`.
+    pub(crate) flush: OwnerWork<Deferred, CpuId>,
     /// A drain worker, queued on the unbound `wq` when this CPU fills a
-    /// page; runs `drain_work_fn`. One per CPU, so that batches from
-    /// several pushers are drained by as many workers at once.
-    pub(crate) drain: Opaque<bindings::work_struct>,
-    /// The instance to work for; set once by `init_cpu_work`.
-    pub(crate) owner: Atomic<*const Deferred>,
+    /// page; runs `drain_work`. One per CPU, so that batches from several
+    /// pushers are drained by as many workers at once.
+    pub(crate) drain: OwnerWork<Deferred, CpuId>,
 }
 
 impl CpuWork {
-    /// Items for `Deferred::init_cpu_work` to initialise in place.
-    fn new() -> Self {
+    /// `cpu`'s items, bound to the instance by `Deferred::bind_work`.
+    fn new(cpu: CpuId) -> Self {
         Self {
-            flush: Opaque::uninit(),
-            drain: Opaque::uninit(),
-            owner: Atomic::new(ptr::null()),
+            flush: OwnerWork::new(cpu, crate::drain::cpu_flush),
+            drain: OwnerWork::new(cpu, crate::drain::drain_work),
         }
-    }
-
-    /// The instance these items work for.
-    pub(crate) fn owner(&self) -> &Deferred {
-        // SAFETY: `owner` was set by `init_cpu_work` before either item
-        // could be queued, and the instance's teardown waits for both items
-        // (cancels or flushes them, then destroys the queues) before it is
-        // freed; while an item runs, its owner is alive.
-        unsafe { &*self.owner.load(Relaxed) }
     }
 }
 
-// SAFETY: The work items are only used through the workqueue API, which
-// synchronises itself; `owner` is atomic.
-unsafe impl Sync for CpuWork {}
-
 /// One deferred-free instance (`struct zs_deferred` in C).
 ///
-/// # Invariants
-///
-/// `idle_work` and every `cpu_work` item are initialised and stay valid
-/// until the instance is dropped.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Deferred {
     /// Name of the workqueues, the debugfs directory and log messages.
@@ -154,8 +132,6 @@ pub(crate) struct Deferred {
     pub(crate) idle_ms: Atomic<u32>,
     /// Each CPU's buffer being filled, behind the CPU's local lock.
     pub(crate) bufs: LocalLocked<CpuBuf>,
-    /// Each CPU's flush and drain work items.
-    pub(crate) cpu_work: PerCpu<CpuWork>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
     pub(crate) full: FullList,
     /// Pages for the CPU buffers; a push fails when it is empty.
@@ -183,6 +159,12 @@ pub(crate) struct Deferred {
     /// Lengths of the runs the user reported (`zs_deferred_note_run()`),
     /// by powers of two.
     pub(crate) runs: [Atomic<u64>; RUN_BUCKETS],
+    /// Each CPU's flush and drain work items. They and `idle_work` are
+    /// disabled by the teardown and dropped before the queues they run on.
+    pub(crate) cpu_work: PerCpu<CpuWork>,
+    /// Armed by a buffer's first element: flushes partial buffers after
+    /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
+    pub(crate) idle_work: OwnerDelayedWork<Deferred>,
     /// Unbound `WQ_MEM_RECLAIM` queue of the drain items: the drain frees
     /// memory, so it has a rescuer to run it when no worker can be created.
     /// Destroyed after the teardown below, when no item is left on it.
@@ -191,10 +173,6 @@ pub(crate) struct Deferred {
     /// rescuer: neither is needed for reclaim to make progress (the
     /// shrinker and `zs_deferred_reclaim()` drain without them).
     pub(crate) cpu_wq: OwnedQueue,
-    /// Armed by a buffer's first element: flushes partial buffers after
-    /// `idle_ms`, then shrinks the pool to `min` if nothing is pending.
-    #[pin]
-    pub(crate) idle_work: Opaque<bindings::delayed_work>,
 }
 
 // SAFETY: Raw pointers in `Deferred` are to memory it owns (pages, per-CPU
@@ -312,7 +290,7 @@ impl Deferred {
             enabled: AtomicBool::new(true),
             idle_ms: Atomic::new(0),
             bufs: kernel::new_local_locked!(GFP_KERNEL, |_| CpuBuf::new(), "zs_deferred_buf")?,
-            cpu_work: PerCpu::new(GFP_KERNEL, |_| CpuWork::new())?,
+            cpu_work: PerCpu::new(GFP_KERNEL, CpuWork::new)?,
             full: FullList::new(),
             pool <- PagePool::new(pool_min, pool_max),
             auto_pool,
@@ -325,31 +303,24 @@ impl Deferred {
             runs: [const { Atomic::new(0) }; RUN_BUCKETS],
             wq,
             cpu_wq,
-            idle_work <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| {
-                // SAFETY: `slot` is this instance's delayed work; the timer is
-                // embedded in it and only armed through the workqueue code.
-                unsafe {
-                    bindings::init_work_with_key(
-                        &raw mut (*slot).work,
-                        Some(crate::drain::idle_work_fn),
-                        false,
-                        c"zs_deferred_idle".as_char_ptr(),
-                        kernel::static_lock_class!().as_ptr(),
-                    );
-                    bindings::timer_init_key(
-                        &raw mut (*slot).timer,
-                        Some(bindings::delayed_work_timer_fn),
-                        bindings::TIMER_IRQSAFE,
-                        c"zs_deferred_idle_timer".as_char_ptr(),
-                        kernel::static_lock_class!().as_ptr(),
-                    );
-                }
-            }),
+            idle_work: OwnerDelayedWork::new((), crate::drain::idle_work),
         }? Error)
-        // The work items point at the instance, so they are set up once it
+        // The work items point at the instance, so they are bound once it
         // has its place, before a CPU's death can queue them.
         .pin_chain(|d| {
-            d.init_cpu_work();
+            use kernel::static_lock_class as class;
+            // SAFETY: `d` is pinned and not shared yet, and each item is
+            // bound once; the items sit in it (or in its per-CPU area, which
+            // lives as long) and its teardown disables them all before
+            // anything they use goes (`PinnedDrop`).
+            unsafe {
+                d.idle_work
+                    .bind(&d, c"zs_deferred_idle", class!(), class!());
+                for (_, w) in d.cpu_work.iter() {
+                    w.flush.bind(&d, c"zs_deferred_cpu_flush", class!());
+                    w.drain.bind(&d, c"zs_deferred_drain", class!());
+                }
+            }
             Ok(())
         });
         let root = crate::debugfs::root();
@@ -376,31 +347,6 @@ impl Deferred {
         Ok(d)
     }
 
-    /// Points every CPU's work items at this instance.
-    fn init_cpu_work(&self) {
-        for (_, w) in self.cpu_work.iter() {
-            w.owner.store(self, Release);
-            // SAFETY: `w` is one CPU's items; no one can queue them before
-            // `create` returns. Both functions match `work_func_t`.
-            unsafe {
-                bindings::init_work_with_key(
-                    w.flush.get(),
-                    Some(crate::drain::cpu_flush_fn),
-                    false,
-                    c"zs_deferred_cpu_flush".as_char_ptr(),
-                    kernel::static_lock_class!().as_ptr(),
-                );
-                bindings::init_work_with_key(
-                    w.drain.get(),
-                    Some(crate::drain::drain_work_fn),
-                    false,
-                    c"zs_deferred_drain".as_char_ptr(),
-                    kernel::static_lock_class!().as_ptr(),
-                );
-            }
-        }
-    }
-
     /// Delay in milliseconds after which partial buffers are drained: the
     /// instance's own, else the module parameter's.
     pub(crate) fn idle_ms(&self) -> u32 {
@@ -410,24 +356,18 @@ impl Deferred {
         }
     }
 
-    /// Calls the user's drain for one batch and recycles the page.
-    ///
-    /// # Safety
-    ///
-    /// `b` is a queued batch owned by the caller.
-    pub(crate) unsafe fn drain_batch(&self, b: *mut Batch) {
-        // SAFETY: `b` is a batch we own (caller's guarantee).
-        let nr = unsafe { (*b).nr };
+    /// Calls the user's drain for one queued batch and recycles the page.
+    pub(crate) fn drain_batch(&self, b: OwnedBatch) {
+        let nr = b.nr();
         let start = Instant::<Monotonic>::now();
-        // SAFETY: The batch holds `nr` initialised elements; `drain_priv` is
-        // what the user asked to get back.
-        let stale = unsafe { (self.drain_cb)(self.drain_priv, Batch::elems(b).cast(), nr) };
+        // SAFETY: A queued batch holds `nr` initialised elements; `drain_cb`
+        // is the user's drain, given `drain_priv` back as `create` promised.
+        let stale = unsafe { (self.drain_cb)(self.drain_priv, b.elems().cast(), nr) };
         let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(0);
         self.trace_drain(nr, stale, ns);
         self.drained.add(u64::from(nr), Relaxed);
         self.stale.add(u64::from(stale), Relaxed);
-        // SAFETY: The page came from the pool and left every list.
-        unsafe { self.pool.put(b) };
+        self.pool.put(b);
     }
 }
 
@@ -446,12 +386,11 @@ impl PinnedDrop for Deferred {
         crate::params::unregister(d);
         d.enabled
             .store(false, core::sync::atomic::Ordering::Release);
-        // SAFETY: The delayed work was initialised in `create`.
-        unsafe { bindings::cancel_delayed_work_sync(d.idle_work.get()) };
+        d.idle_work.disable_sync();
         d.flush();
         for (_, w) in d.cpu_work.iter() {
-            // SAFETY: The item was initialised in `create`.
-            unsafe { bindings::cancel_work_sync(w.drain.get()) };
+            w.drain.disable_sync();
+            w.flush.disable_sync();
         }
         for (_, b) in d.bufs.iter() {
             // No push can run any more and every work item is gone, so no
@@ -460,8 +399,10 @@ impl PinnedDrop for Deferred {
                 .batch
                 .swap(ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
             if !batch.is_null() {
-                // SAFETY: The empty page belongs to the pool.
-                unsafe { d.pool.put(batch) };
+                // SAFETY: The buffer owned the page (installed from
+                // `OwnedBatch::into_raw`), now swapped out; no one else
+                // uses it.
+                d.pool.put(unsafe { OwnedBatch::from_raw(batch) });
             }
         }
         d.shrink_pool(0);

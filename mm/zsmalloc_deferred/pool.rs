@@ -8,7 +8,7 @@
 //! worker returns pages and grows the pool in process context up to `max`
 //! pages; the idle work shrinks it back to `min` once nothing is pending.
 
-use crate::batch::{Batch, BatchQueue};
+use crate::batch::{BatchQueue, OwnedBatch};
 use kernel::{
     alloc::Flags,
     prelude::*,
@@ -63,12 +63,10 @@ impl PagePool {
         };
         let mut fresh = BatchQueue::new();
         for _ in 0..n.min(room) {
-            let b = Batch::alloc(gfp);
-            if b.is_null() {
+            let Some(b) = OwnedBatch::alloc(gfp) else {
                 break;
-            }
-            // SAFETY: `b` is a fresh page we own.
-            unsafe { fresh.push_back(b) };
+            };
+            fresh.push_back(b);
         }
         let mut surplus = BatchQueue::new();
         let added = {
@@ -76,46 +74,38 @@ impl PagePool {
             let room = self.max.load(Relaxed).saturating_sub(p.total);
             while fresh.len() > room {
                 let Some(b) = fresh.pop_front() else { break };
-                // SAFETY: `b` left `fresh`; we own it.
-                unsafe { surplus.push_back(b) };
+                surplus.push_back(b);
             }
             let added = fresh.len();
             p.total += added;
             p.free.append(fresh);
             added
         };
-        surplus.free_all();
+        // Freed here, with the lock dropped.
+        drop(surplus);
         added
     }
 
-    /// Takes a free page; null when the pool is empty. Never allocates.
+    /// Takes a free page, if the pool has one. Never allocates.
     #[inline]
-    pub(crate) fn take(&self) -> *mut Batch {
-        self.pages
-            .lock()
-            .free
-            .pop_front()
-            .unwrap_or(core::ptr::null_mut())
+    pub(crate) fn take(&self) -> Option<OwnedBatch> {
+        self.pages.lock().free.pop_front()
     }
 
-    /// Returns a page; frees it instead when the pool is above `max`
-    /// (after the tunable was lowered).
-    ///
-    /// # Safety
-    ///
-    /// `b` came from [`PagePool::take`] and is in no list.
-    pub(crate) unsafe fn put(&self, b: *mut Batch) {
-        {
+    /// Returns a page taken with [`PagePool::take`]; frees it instead when
+    /// the pool is above `max` (after the tunable was lowered).
+    pub(crate) fn put(&self, b: OwnedBatch) {
+        let surplus = {
             let mut p = self.pages.lock();
             if p.total <= self.max.load(Relaxed) {
-                // SAFETY: The caller hands `b` back to the pool.
-                unsafe { p.free.push_back(b) };
+                p.free.push_back(b);
                 return;
             }
             p.total -= 1;
-        }
-        // SAFETY: `b` is in no list and no longer counted by the pool.
-        unsafe { Batch::free(b) };
+            b
+        };
+        // No longer counted by the pool: freed with the lock dropped.
+        drop(surplus);
     }
 
     /// Frees free pages until the pool owns at most `keep` pages; returns
@@ -126,14 +116,12 @@ impl PagePool {
             let mut p = self.pages.lock();
             while p.total > keep {
                 let Some(b) = p.free.pop_front() else { break };
-                // SAFETY: `b` left the free list; we own it.
-                unsafe { victims.push_back(b) };
+                victims.push_back(b);
                 p.total -= 1;
             }
         }
-        let freed = victims.len();
-        victims.free_all();
-        freed
+        // Freed when `victims` goes, with the lock dropped.
+        victims.len()
     }
 
     /// Sets `min` to `val` if `1 <= val <= max`, else returns `EINVAL`.

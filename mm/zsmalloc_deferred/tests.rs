@@ -13,12 +13,12 @@ use crate::{
 };
 use core::ops::Deref;
 use kernel::{
-    bindings, container_of,
-    cpu::{nr_cpu_ids, possible_cpus},
+    bindings,
+    cpu::{nr_cpu_ids, possible_cpus, CpuId},
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
     time::{delay::fsleep, Delta},
-    types::Opaque,
+    workqueue::{self, OwnerWork},
 };
 
 /// What a test instance's drain saw.
@@ -217,33 +217,24 @@ impl Deref for TestInstance {
     }
 }
 
-/// A work item that runs a closure on one CPU (in its bound kworker).
-#[repr(C)]
+/// What the work items of [`queue_on_every_cpu`] run: `f(cpu)`, each on
+/// its CPU (in its bound kworker).
 struct OnCpu<'a> {
-    /// Queued on `cpu` through `system_percpu_wq`. `Opaque`, so that only
-    /// shared references are needed once other CPUs may be running it.
-    work: Opaque<bindings::work_struct>,
-    /// The closure to run.
     f: &'a (dyn Fn(u32) + Sync),
-    /// CPU to run on, also passed to `f`.
-    cpu: u32,
 }
 
-/// Work function of an [`OnCpu`].
-///
-/// # Safety
-///
-/// `work` is the `work` field of a live `OnCpu`.
-unsafe extern "C" fn on_cpu_fn(work: *mut bindings::work_struct) {
-    // SAFETY: `work` is the first field of an `OnCpu` kept alive until flushed.
-    let o = unsafe {
-        &*container_of!(
-            work.cast::<Opaque<bindings::work_struct>>(),
-            OnCpu<'_>,
-            work
-        )
-    };
-    (o.f)(o.cpu);
+/// Work function of the items of [`CpuItems`].
+fn run_on_cpu(o: &OnCpu<'_>, cpu: &CpuId) {
+    (o.f)(cpu.as_u32());
+}
+
+/// One work item per online CPU, running the same closure.
+struct CpuItems<'a> {
+    /// Dropped first: dropping an item disables it, which waits for a run
+    /// in progress, so no run outlives `owner`.
+    items: KVec<KBox<OwnerWork<OnCpu<'a>, CpuId>>>,
+    /// Boxed, so the items' owner stays in place when `self` moves.
+    owner: KBox<OnCpu<'a>>,
 }
 
 /// Runs `f(cpu)` on every online CPU at the same time and waits for all.
@@ -262,45 +253,45 @@ fn on_every_cpu(f: &(dyn Fn(u32) + Sync)) -> Result<u32> {
         }
         items
     };
-    Ok(items?.len() as u32)
+    Ok(items?.items.len() as u32)
 }
 
-/// Queues `f(cpu)` on every online CPU and returns the items, which the
-/// caller must pass to [`wait_all`] before they go. Allocates every item
-/// before queueing any, so that `ENOMEM` means nothing runs.
-fn queue_on_every_cpu<'a>(f: &'a (dyn Fn(u32) + Sync)) -> Result<KVec<KBox<OnCpu<'a>>>> {
-    let mut items = KVec::new();
-    for id in possible_cpus().filter(|id| id.is_online()) {
-        let cpu = id.as_u32();
-        let work = Opaque::uninit();
-        let item = KBox::new(OnCpu { work, f, cpu }, GFP_KERNEL);
-        if item.and_then(|b| items.push(b, GFP_KERNEL)).is_err() {
+/// Queues `f(cpu)` on every online CPU and returns the items; dropping
+/// them waits for those still running. Allocates every item before
+/// queueing any, so that `ENOMEM` means nothing runs.
+fn queue_on_every_cpu<'a>(f: &'a (dyn Fn(u32) + Sync)) -> Result<CpuItems<'a>> {
+    let mut all = CpuItems {
+        items: KVec::new(),
+        owner: KBox::new(OnCpu { f }, GFP_KERNEL)?,
+    };
+    for cpu in possible_cpus().filter(|id| id.is_online()) {
+        let item = KBox::new(OwnerWork::new(cpu, run_on_cpu), GFP_KERNEL);
+        if item.and_then(|b| all.items.push(b, GFP_KERNEL)).is_err() {
+            let cpu = cpu.as_u32();
             pr_err!("on_every_cpu: no memory for the work item of CPU {cpu}\n");
             return Err(ENOMEM);
         }
     }
-    for o in items.iter() {
-        // SAFETY: The item is boxed (stable) and outlives its execution:
-        // the caller waits for it before dropping the box.
+    for w in all.items.iter() {
+        // SAFETY: The item is boxed and bound once, before it is shared;
+        // its owner, boxed too, outlives it (`CpuItems` drops the items
+        // first, and dropping an item disables it).
         unsafe {
-            bindings::init_work_with_key(
-                o.work.get(),
-                Some(on_cpu_fn),
-                false,
-                c"zs_deferred_test".as_char_ptr(),
-                kernel::static_lock_class!().as_ptr(),
-            );
-            bindings::queue_work_on(o.cpu as i32, bindings::system_percpu_wq, o.work.get());
-        }
+            w.bind(
+                &all.owner,
+                c"zs_deferred_test",
+                kernel::static_lock_class!(),
+            )
+        };
+        w.queue_on(workqueue::system(), *w.data());
     }
-    Ok(items)
+    Ok(all)
 }
 
 /// Waits for every item [`queue_on_every_cpu`] queued.
-fn wait_all(items: &KVec<KBox<OnCpu<'_>>>) {
-    for o in items.iter() {
-        // SAFETY: Initialised and queued by `queue_on_every_cpu`.
-        unsafe { bindings::flush_work(o.work.get()) };
+fn wait_all(all: &CpuItems<'_>) {
+    for w in all.items.iter() {
+        w.flush();
     }
 }
 
@@ -685,7 +676,7 @@ mod cases {
         // elsewhere); holding the hotplug lock while flushing, which takes
         // it too, would be a deadlock with a hotplug writer waiting.
         let items = queue_on_every_cpu(&pusher)?;
-        let cpus = items.len() as u32;
+        let cpus = items.items.len() as u32;
         let mut flushes = 0;
         while flushes == 0 || finished.load(Acquire) < cpus {
             d.flush();

@@ -6,3 +6,8 @@ __rust_helper void rust_helper_cond_resched(void)
 {
 	cond_resched();
 }
+
+__rust_helper int rust_helper_task_nice(const struct task_struct *p)
+{
+	return task_nice(p);
+}
