@@ -220,6 +220,7 @@ impl Deref for TestInstance {
 /// What the work items of [`queue_on_every_cpu`] run: `f(cpu)`, each on
 /// its CPU (in its bound kworker).
 struct OnCpu<'a> {
+    /// The closure, given the CPU's number.
     f: &'a (dyn Fn(u32) + Sync),
 }
 

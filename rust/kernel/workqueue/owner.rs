@@ -26,7 +26,9 @@ use core::{cell::UnsafeCell, ptr};
 struct Target<T, D> {
     /// The owner, null until the item is bound.
     owner: UnsafeCell<*const T>,
+    /// What a run calls.
     func: fn(&T, &D),
+    /// The item's own value, passed to `func`.
     data: D,
 }
 
@@ -63,7 +65,7 @@ impl<T, D> Target<T, D> {
 /// # Invariants
 ///
 /// Once `target.owner` is non-null, `work` is an initialised `work_struct` whose function is
-/// [`Self::run_raw`], `self` does not move until it is dropped, and the owner is valid until
+/// `run_raw`, `self` does not move until it is dropped, and the owner is valid until
 /// `disable_sync()` has been called or `self` is dropped.
 ///
 /// # Examples
@@ -110,7 +112,9 @@ impl<T, D> Target<T, D> {
 /// # Ok::<(), Error>(())
 /// ```
 pub struct OwnerWork<T, D = ()> {
+    /// The C work item, initialised by `bind`.
     work: Opaque<bindings::work_struct>,
+    /// What its runs call.
     target: Target<T, D>,
 }
 
@@ -234,7 +238,7 @@ impl<T, D> Drop for OwnerWork<T, D> {
 ///
 /// # Invariants
 ///
-/// As for [`OwnerWork`], with `dwork` a `delayed_work` whose `work` runs [`Self::run_raw`] and
+/// As for [`OwnerWork`], with `dwork` a `delayed_work` whose `work` runs `run_raw` and
 /// whose timer is the workqueue code's.
 ///
 /// # Examples
@@ -272,7 +276,9 @@ impl<T, D> Drop for OwnerWork<T, D> {
 /// # Ok::<(), Error>(())
 /// ```
 pub struct OwnerDelayedWork<T, D = ()> {
+    /// The C delayed work item, initialised by `bind`.
     dwork: Opaque<bindings::delayed_work>,
+    /// What its runs call.
     target: Target<T, D>,
 }
 
