@@ -49,8 +49,8 @@ struct BatchPage {
     elems: [MaybeUninit<u8>; PAGE_SIZE - HDR],
 }
 
-/// A batch page owned by whoever holds it, in no list: given back to the
-/// page allocator when dropped. The pool and the lists move pages around
+/// A batch page owned by whoever holds it, in no list: freed when
+/// dropped. The pool and the lists move pages around
 /// as `OwnedBatch`es; only a CPU's buffer keeps its page as a raw pointer
 /// ([`OwnedBatch::into_raw`]), to fill it under the CPU's local lock.
 ///
@@ -69,19 +69,19 @@ impl OwnedBatch {
     /// page-aligned, `kmalloc()` object).
     pub(crate) fn alloc(flags: Flags) -> Option<Self> {
         let page = KBox::<BatchPage>::new_uninit(flags).ok()?;
+        let b = NonNull::from(KBox::leak(page)).cast::<Batch>();
         PAGES.add(1, Relaxed);
-        let b = KBox::into_raw(page).cast::<Batch>();
         // SAFETY: `b` is the start of a fresh, exclusively owned
         // `BatchPage`, whose first field is the header; the elements stay
         // uninitialised until pushes write them.
         unsafe {
-            b.write(Batch {
+            b.as_ptr().write(Batch {
                 next: ptr::null_mut(),
                 nr: 0,
             })
         };
-        // INVARIANT: Allocated above, header written; a box is never null.
-        Some(Self(NonNull::new(b)?))
+        // INVARIANT: Allocated above, header written.
+        Some(Self(b))
     }
 
     /// Gives up ownership: the page is the caller's to keep (a CPU's
@@ -253,15 +253,21 @@ impl BatchQueue {
     pub(crate) fn push_back(&mut self, mut b: OwnedBatch) {
         b.hdr().next = ptr::null_mut();
         let b = b.into_raw();
+        self.link_at_tail(b);
+        self.tail = b;
+        self.len += 1;
+    }
+
+    /// Makes `b` (pages this queue now owns) follow the newest batch, or
+    /// start the queue if it is empty; the caller sets `tail` and `len`.
+    fn link_at_tail(&mut self, b: *mut Batch) {
         if self.tail.is_null() {
             self.head = b;
         } else {
-            // SAFETY: `tail` is a page of this queue, which owns it
-            // (`into_raw` above); no one else uses it.
+            // SAFETY: `tail` is a page of this queue, which owns it (put
+            // there from an `OwnedBatch`); no one else uses it.
             unsafe { (*self.tail).next = b };
         }
-        self.tail = b;
-        self.len += 1;
     }
 
     /// Removes the oldest batch, for the caller to own.
@@ -280,16 +286,23 @@ impl BatchQueue {
         Some(b)
     }
 
-    /// Moves all of `other` to the back of `self`.
+    /// Moves all of `other` to the back of `self`, in one step.
     pub(crate) fn append(&mut self, mut other: BatchQueue) {
-        while let Some(b) = other.pop_front() {
-            self.push_back(b);
+        if other.head.is_null() {
+            return;
         }
+        self.link_at_tail(other.head);
+        self.tail = other.tail;
+        self.len += other.len;
+        // `other`'s pages are ours now: leave it empty for its drop.
+        other.head = ptr::null_mut();
+        other.tail = ptr::null_mut();
+        other.len = 0;
     }
 }
 
-/// A queue never leaks its pages: those still in it when it goes go back to
-/// the page allocator. Their elements are not drained; owners that care
+/// A queue never leaks its pages: those still in it when it goes are
+/// freed. Their elements are not drained; owners that care
 /// (the instance's teardown) drain first.
 impl Drop for BatchQueue {
     fn drop(&mut self) {

@@ -58,8 +58,7 @@ impl Deferred {
     /// not pinned (a busy CPU may take it over from one going idle) and the
     /// work runs on the CPU where it fires.
     pub(crate) fn arm_idle(&self) {
-        self.idle_work
-            .queue(&self.cpu_wq, msecs_to_jiffies(self.idle_ms()));
+        self.idle_work.queue(msecs_to_jiffies(self.idle_ms()));
     }
 
     /// The runtime switch. Off: later pushes are refused, everything pushed
@@ -117,8 +116,7 @@ impl Deferred {
     /// Moves an armed idle flush to the delay now in force, counted from
     /// now; queues one idle run if none was armed (see `set_idle_ms`).
     pub(crate) fn rearm_idle(&self) {
-        self.idle_work
-            .modify(&self.cpu_wq, msecs_to_jiffies(self.idle_ms()));
+        self.idle_work.modify(msecs_to_jiffies(self.idle_ms()));
     }
 
     /// One drain run: grow the pool if it runs low, then drain up to
@@ -176,9 +174,9 @@ impl Deferred {
                 // The CPU stays online while `_hotplug` is held.
                 w.flush.queue_on(&self.cpu_wq, cpu);
             } else {
-                // `cpu` is offline and hotplug is excluded: no one else uses
-                // its buffer.
-                self.queue_partial(b);
+                // SAFETY: `cpu` is offline and hotplug is excluded: no one
+                // else uses its buffer.
+                unsafe { self.queue_partial(b) };
             }
         }
         for (cpu, w) in self.cpu_work.iter() {
@@ -189,10 +187,15 @@ impl Deferred {
         }
     }
 
-    /// Queues a partial buffer: this CPU's, or a dead or offline CPU's.
-    fn queue_partial(&self, b: &CpuBuf) {
+    /// Queues an offline or dead CPU's partial buffer.
+    ///
+    /// # Safety
+    ///
+    /// As for `queue_buffer`: `b`'s CPU is offline and no one else uses `b`.
+    unsafe fn queue_partial(&self, b: &CpuBuf) {
         if b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0 {
-            self.queue_buffer(b);
+            // SAFETY: The caller's guarantee.
+            unsafe { self.queue_buffer(b) };
         }
     }
 
@@ -203,7 +206,7 @@ impl Deferred {
     /// holding the backlog lock (for as long as it takes one batch) makes
     /// it return 0 rather than wait: for reclaim, which must not block.
     pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
-        self.queue_partial(&self.bufs.lock());
+        self.queue_local(&self.bufs.lock());
         let mut done = 0;
         while done < nr {
             let b = if wait {
@@ -276,7 +279,7 @@ pub(crate) fn cpu_flush(d: &Deferred, cpu: &CpuId) {
     let queued = {
         let b = d.bufs.lock();
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
-        d.queue_partial(&b);
+        d.queue_local(&b);
         had
     };
     if queued {
@@ -289,7 +292,8 @@ pub(crate) fn cpu_flush(d: &Deferred, cpu: &CpuId) {
 impl MultiInstance for Hooked {
     fn dead(&self, cpu: CpuId) {
         if let Some(b) = self.bufs.get(cpu) {
-            self.queue_partial(b);
+            // SAFETY: `cpu` is dead and the hotplug lock is held.
+            unsafe { self.queue_partial(b) };
             self.kick_drain();
         }
     }

@@ -144,7 +144,7 @@ impl Deferred {
         Some((
             k,
             if nr + k == self.cap || held >= self.slots_per_batch {
-                self.queue_buffer(b);
+                self.queue_local(b);
                 Kick::Drain
             } else if nr == 0 {
                 Kick::Idle
@@ -174,16 +174,31 @@ impl Deferred {
         }
     }
 
-    /// Moves this CPU's non-empty buffer to the full list; the next push
-    /// takes a fresh page. Called with the CPU's local lock held (or on a
-    /// dead CPU).
-    pub(crate) fn queue_buffer(&self, b: &CpuBuf) {
+    /// Moves this CPU's buffer, locked by `b`, to the full list if it
+    /// holds elements; the next push takes a fresh page.
+    pub(crate) fn queue_local(&self, b: &LocalGuard<'_, CpuBuf>) {
+        if b.nr.load(Relaxed) > 0 {
+            // SAFETY: `b` holds this CPU's local lock.
+            unsafe { self.queue_buffer(b) };
+        }
+    }
+
+    /// Moves a non-empty buffer to the full list.
+    ///
+    /// # Safety
+    ///
+    /// No one else uses `b`: the caller holds its CPU's local lock, or that
+    /// CPU is offline (dead, or not online while CPU hotplug is excluded).
+    pub(crate) unsafe fn queue_buffer(&self, b: &CpuBuf) {
         let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
         let nr = b.nr.swap(0, Relaxed);
         b.slots.store(0, Relaxed);
-        // SAFETY: A non-empty buffer holds the page `store_local` installed
-        // from `into_raw`, which this CPU's lock (or its death) gives to us
-        // alone; swapped out above, no one else takes it.
+        if batch.is_null() {
+            return;
+        }
+        // SAFETY: The buffer held the page `store_local` installed from
+        // `into_raw`, which the caller's exclusion gives to us alone;
+        // swapped out above, no one else takes it.
         let mut batch = unsafe { OwnedBatch::from_raw(batch) };
         batch.set_nr(nr);
         self.full.push(batch);

@@ -20,11 +20,11 @@ use core::{
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32},
 };
 use kernel::{
-    bindings,
     cpu::{possible_cpus, CpuId},
     cpuhp::{Instance, PrepareState},
     debugfs::Scope,
     local_lock::LocalLocked,
+    page::totalram_pages,
     percpu::PerCpu,
     prelude::*,
     shrinker,
@@ -239,9 +239,7 @@ pub(crate) fn pool_bounds(capacity: usize, cap: u32) -> (usize, usize) {
 
 /// The most pages one pool may hold: 1/64 of RAM, at least two per CPU.
 pub(crate) fn pool_ram_bound() -> usize {
-    // SAFETY: `_totalram_pages` is a valid static; a racy read is fine here.
-    let ram = unsafe { ptr::read_volatile(&raw const bindings::_totalram_pages) }.counter as usize;
-    (ram >> POOL_MAX_RAM_SHIFT).max(2 * nr_possible_cpus())
+    (totalram_pages() >> POOL_MAX_RAM_SHIFT).max(2 * nr_possible_cpus())
 }
 
 impl Deferred {
@@ -312,10 +310,10 @@ impl Deferred {
             // SAFETY: `d` is pinned and not shared yet, and each item is
             // bound once; the items sit in it (or in its per-CPU area, which
             // lives as long) and its teardown disables them all before
-            // anything they use goes (`PinnedDrop`).
+            // anything they use goes (`PinnedDrop`), `cpu_wq` included.
             unsafe {
                 d.idle_work
-                    .bind(&d, c"zs_deferred_idle", class!(), class!());
+                    .bind(&d, &d.cpu_wq, c"zs_deferred_idle", class!(), class!());
                 for (_, w) in d.cpu_work.iter() {
                     w.flush.bind(&d, c"zs_deferred_cpu_flush", class!());
                     w.drain.bind(&d, c"zs_deferred_drain", class!());

@@ -10,11 +10,16 @@
 //! `disable_work_sync()` in the object's teardown.
 //!
 //! [`OwnerWork`] and [`OwnerDelayedWork`] are such items. Each is made with a function
-//! `fn(&T, &D)` and a value `D` of its own (the CPU it belongs to, say); once bound to its owner,
-//! a `T`, it may be queued, flushed and disabled through `&self`, and every run calls the
+//! `fn(&T, &D)` and a value `D` of its own (for one item per CPU, the CPU); once bound to its
+//! owner, a `T`, it may be queued, flushed and disabled through `&self`, and every run calls the
 //! function with the owner and the value. Binding is the one `unsafe` step: the owner promises to
-//! outlive every run, which it keeps by calling [`OwnerWork::disable_sync`] in its drop. An item
-//! that was never bound is never queued: [`OwnerWork::queue`] returns `false` for it.
+//! outlive every run, which it keeps by calling [`OwnerWork::disable_sync`] in its drop before
+//! anything the function uses goes. An item that was never bound is never queued:
+//! [`OwnerWork::queue`] returns `false` for it.
+//!
+//! A delayed item is bound to its queue too: until it fires, its timer holds a pointer to the
+//! queue, which must then outlive it as the owner does (destroying a workqueue does not wait for
+//! timers).
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
@@ -140,11 +145,15 @@ impl<T: Sync, D: Sync> OwnerWork<T, D> {
     ///
     /// - `self` is not shared yet (no other thread uses it during the call) and is not bound;
     /// - `self` does not move from now until it is dropped;
-    /// - `owner` stays valid until [`Self::disable_sync`] has returned or `self` is dropped,
-    ///   whichever comes first.
+    /// - `owner`, and everything of it that the function uses, stays valid until
+    ///   [`Self::disable_sync`] has returned. Dropping the item disables it too, but that only
+    ///   protects the item's own memory: an owner that holds the item calls `disable_sync()` in
+    ///   its drop, before any of its fields go.
     pub unsafe fn bind(&self, owner: &T, name: &'static CStr, key: Pin<&'static LockClassKey>) {
         // SAFETY: `self` is not shared yet (caller), so nothing reads `owner` or the item while
         // they are written; `run_raw` matches `work_func_t`.
+        // INVARIANT: The item is initialised before `owner` is set; the caller keeps it in place
+        // and `owner` valid.
         unsafe {
             bindings::init_work_with_key(
                 self.work.get(),
@@ -166,7 +175,7 @@ impl<T: Sync, D: Sync> OwnerWork<T, D> {
     ///
     /// Returns `false` if it was queued already, is disabled or is not bound.
     pub fn queue(&self, wq: &Queue) -> bool {
-        self.queue_raw(wq, bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32)
+        self.queue_raw(wq, bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int)
     }
 
     /// Queues the item on `wq`, to run on `cpu` if `wq` is per-CPU; see
@@ -174,10 +183,10 @@ impl<T: Sync, D: Sync> OwnerWork<T, D> {
     ///
     /// Returns `false` if it was queued already, is disabled or is not bound.
     pub fn queue_on(&self, wq: &Queue, cpu: CpuId) -> bool {
-        self.queue_raw(wq, cpu.as_u32() as i32)
+        self.queue_raw(wq, cpu.as_u32() as c_int)
     }
 
-    fn queue_raw(&self, wq: &Queue, cpu: i32) -> bool {
+    fn queue_raw(&self, wq: &Queue, cpu: c_int) -> bool {
         if !self.target.is_bound() {
             return false;
         }
@@ -196,8 +205,8 @@ impl<T: Sync, D: Sync> OwnerWork<T, D> {
         unsafe { bindings::flush_work(self.work.get()) }
     }
 
-    /// Cancels the item if it is queued, waits for a run in progress and disables it: later
-    /// queueing does nothing. Returns whether it was queued. After this the owner may go.
+    /// Cancels the item if it is queued, waits for a run in progress and disables it for good:
+    /// later queueing does nothing. Returns whether it was queued. After this the owner may go.
     pub fn disable_sync(&self) -> bool {
         crate::task::might_sleep();
         if !self.target.is_bound() {
@@ -224,8 +233,8 @@ impl<T: Sync, D: Sync> OwnerWork<T, D> {
 
 impl<T, D> Drop for OwnerWork<T, D> {
     fn drop(&mut self) {
-        // SAFETY: As in `Target::is_bound`; `&mut self` excludes every other use.
-        if !unsafe { *self.target.owner.get() }.is_null() {
+        if self.target.is_bound() {
+            crate::task::might_sleep();
             // The memory of a queued or running item must not go; this waits for it (the owner
             // has normally disabled the item already, and it returns at once).
             // SAFETY: The item is initialised (type invariant).
@@ -239,7 +248,8 @@ impl<T, D> Drop for OwnerWork<T, D> {
 /// # Invariants
 ///
 /// As for [`OwnerWork`], with `dwork` a `delayed_work` whose `work` runs `run_raw` and
-/// whose timer is the workqueue code's.
+/// whose timer is the workqueue code's, and `queue`, once `target.owner` is non-null, a queue
+/// valid until the item is disabled.
 ///
 /// # Examples
 ///
@@ -264,13 +274,12 @@ impl<T, D> Drop for OwnerWork<T, D> {
 ///     l.runs.add(1, Relaxed);
 /// });
 /// let l = KBox::pin(Later { runs: Atomic::new(0), work }, GFP_KERNEL)?;
-/// // SAFETY: `l` is pinned and its drop disables the item first.
-/// unsafe {
-///     l.work.bind(&l, c"later", kernel::static_lock_class!(), kernel::static_lock_class!())
-/// };
+/// let (key, timer_key) = (kernel::static_lock_class!(), kernel::static_lock_class!());
+/// // SAFETY: `l` is pinned and its drop disables the item first; the system queue stays.
+/// unsafe { l.work.bind(&l, workqueue::system(), c"later", key, timer_key) };
 /// // Queued for an hour, then brought forward to now.
-/// assert!(l.work.queue(workqueue::system(), kernel::time::msecs_to_jiffies(3_600_000)));
-/// assert!(l.work.modify(workqueue::system(), 0));
+/// assert!(l.work.queue(kernel::time::msecs_to_jiffies(3_600_000)));
+/// assert!(l.work.modify(0));
 /// l.work.flush();
 /// assert_eq!(l.runs.load(Relaxed), 1);
 /// # Ok::<(), Error>(())
@@ -278,6 +287,8 @@ impl<T, D> Drop for OwnerWork<T, D> {
 pub struct OwnerDelayedWork<T, D = ()> {
     /// The C delayed work item, initialised by `bind`.
     dwork: Opaque<bindings::delayed_work>,
+    /// The queue it goes to, set by `bind`.
+    queue: UnsafeCell<*const Queue>,
     /// What its runs call.
     target: Target<T, D>,
 }
@@ -292,19 +303,22 @@ impl<T: Sync, D: Sync> OwnerDelayedWork<T, D> {
     pub fn new(data: D, func: fn(&T, &D)) -> Self {
         Self {
             dwork: Opaque::uninit(),
+            queue: UnsafeCell::new(ptr::null()),
             target: Target::new(data, func),
         }
     }
 
-    /// Binds the item to `owner` and initialises it and its timer in place, with names and
-    /// lockdep keys for both.
+    /// Binds the item to `owner` and to the queue `wq` it will go to, and initialises it and its
+    /// timer in place, with lockdep keys for both.
     ///
     /// # Safety
     ///
-    /// As for [`OwnerWork::bind`].
+    /// As for [`OwnerWork::bind`], and `wq` too stays valid until [`Self::disable_sync`] has
+    /// returned or `self` is dropped, whichever comes first (a pending timer queues on it).
     pub unsafe fn bind(
         &self,
         owner: &T,
+        wq: &Queue,
         name: &'static CStr,
         key: Pin<&'static LockClassKey>,
         timer_key: Pin<&'static LockClassKey>,
@@ -328,6 +342,7 @@ impl<T: Sync, D: Sync> OwnerDelayedWork<T, D> {
                 name.as_char_ptr(),
                 timer_key.as_ptr(),
             );
+            *self.queue.get() = wq;
             *self.target.owner.get() = owner;
         }
     }
@@ -337,42 +352,50 @@ impl<T: Sync, D: Sync> OwnerDelayedWork<T, D> {
         &self.target.data
     }
 
-    /// Queues the item on `wq` after `delay` jiffies, unless it is pending already (its timer
-    /// is then left as it is). The work runs on the CPU where the timer fires.
+    /// Queues the item on its queue after `delay` jiffies, unless it is pending already (its
+    /// timer is then left as it is). The work runs on the CPU where the timer fires.
     ///
     /// Returns `false` if it was pending already, is disabled or is not bound.
-    pub fn queue(&self, wq: &Queue, delay: Jiffies) -> bool {
+    pub fn queue(&self, delay: Jiffies) -> bool {
         if !self.target.is_bound() {
             return false;
         }
-        // SAFETY: Initialised, in place, owner valid (type invariant).
+        // SAFETY: Initialised, in place, owner and queue valid (type invariant).
         unsafe {
             bindings::queue_delayed_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                wq.as_raw(),
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
+                self.queue_ptr(),
                 self.dwork.get(),
                 delay,
             )
         }
     }
 
-    /// Queues the item on `wq` after `delay` jiffies from now, whether it was pending or not
-    /// (a pending item's timer is moved).
+    /// Queues the item on its queue after `delay` jiffies from now, whether it was pending or
+    /// not (a pending item's timer is moved).
     ///
     /// Returns `false` if it was not pending (it is then queued), is disabled or is not bound.
-    pub fn modify(&self, wq: &Queue, delay: Jiffies) -> bool {
+    pub fn modify(&self, delay: Jiffies) -> bool {
         if !self.target.is_bound() {
             return false;
         }
         // SAFETY: As in `queue`.
         unsafe {
             bindings::mod_delayed_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                wq.as_raw(),
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
+                self.queue_ptr(),
                 self.dwork.get(),
                 delay,
             )
         }
+    }
+
+    /// The bound queue, for the C calls.
+    fn queue_ptr(&self) -> *mut bindings::workqueue_struct {
+        // SAFETY: `queue` was written by `bind` before `self` was shared and is only read since;
+        // a bound item's queue is valid until it is disabled (type invariant), and the callers
+        // use it only while the item may be queued.
+        unsafe { (**self.queue.get()).as_raw() }
     }
 
     /// Runs a pending item now and waits for it and for a run in progress; see
@@ -403,7 +426,7 @@ impl<T: Sync, D: Sync> OwnerDelayedWork<T, D> {
     ///
     /// Called by the workqueue code with the `work` of the `dwork` field of a bound `Self`.
     unsafe extern "C" fn run_raw(work: *mut bindings::work_struct) {
-        // SAFETY: `work` is the first field of a `delayed_work` (caller).
+        // SAFETY: `work` is the `work` field of a `delayed_work` (caller), set up by `bind`.
         let dwork = unsafe { crate::container_of!(work, bindings::delayed_work, work) };
         // SAFETY: That `delayed_work` is the `dwork` field of a `Self` (caller), in place while
         // it may run (type invariant).
@@ -415,8 +438,8 @@ impl<T: Sync, D: Sync> OwnerDelayedWork<T, D> {
 
 impl<T, D> Drop for OwnerDelayedWork<T, D> {
     fn drop(&mut self) {
-        // SAFETY: As in `OwnerWork::drop`.
-        if !unsafe { *self.target.owner.get() }.is_null() {
+        if self.target.is_bound() {
+            crate::task::might_sleep();
             // SAFETY: The item is initialised (type invariant).
             unsafe { bindings::disable_delayed_work_sync(self.dwork.get()) };
         }
