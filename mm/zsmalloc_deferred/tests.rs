@@ -655,19 +655,33 @@ mod cases {
     /// Pushers on every CPU that sleep now and then, so that flushes from
     /// the test's thread reach their buffers between pushes, at every point
     /// of a page's life: each accepted value still arrives exactly once.
+    /// Half the values go one by one, half in calls of `CHUNK`, whose long
+    /// copy under the CPU's lock is what a flush reaching into a busy CPU's
+    /// buffer from another CPU would race with.
     #[test]
     fn push_racing_flush() -> Result {
         /// Values each CPU pushes while the test's thread flushes.
-        const PER_CPU: u32 = 4096;
+        const PER_CPU: u32 = 8192;
+        /// Values per `push_many` call in the second half.
+        const CHUNK: u32 = 64;
         let ids = nr_cpu_ids();
         let nr = (ids * PER_CPU) as usize;
-        let r = Recorder::new(4, nr)?;
+        let r = Recorder::new(8, nr)?;
         let d = instance(c"kunit_race_flush", &r, nr)?;
         let finished = Atomic::new(0u32);
         let pusher = |cpu: u32| {
-            for i in 0..PER_CPU {
-                r.push(&d, cpu * PER_CPU + i);
+            let base = cpu * PER_CPU;
+            for i in 0..PER_CPU / 2 {
+                r.push(&d, base + i);
                 if i % 128 == 127 {
+                    fsleep(Delta::from_millis(1));
+                }
+            }
+            for i in (PER_CPU / 2..PER_CPU).step_by(CHUNK as usize) {
+                if r.push_many(&d, base + i, CHUNK).is_err() {
+                    break;
+                }
+                if i % 512 == 0 {
                     fsleep(Delta::from_millis(1));
                 }
             }
