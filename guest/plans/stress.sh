@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# 'make stress' plan (debug kernel). zsd.args=duration=SECONDS.
+# 'make stress' plan (debug kernel). zsd.args="duration=SECONDS size=MIB".
 # Two halves: zram, then zswap. During each, swap_churn verifies every byte
 # while other loops offline/online cpu1, flip the switches, starve the pool,
 # inject page allocation failures and tear devices down with frees pending.
@@ -16,6 +16,13 @@ ZP=/sys/module/zswap/parameters
 KL=/sys/kernel/debug/kmemleak
 
 duration=120
+# MiB per swap_churn worker. A round (fill, page out, free half in runs of
+# 1 to 32 pages, verify) takes time in proportion: on the debug kernel under
+# TCG on a 2-core host, 8 MiB rounds took about 25 s with 3 workers and no
+# other load, and 32 MiB ones more than 84 s for one worker alone, past the
+# watchdog of a 60 s half. Rounds must fit a half several times over, with
+# the loops below taking CPU 1 away half of the time.
+size=4
 for kv in $ZSD_ARGS; do eval "$kv"; done
 half=$((duration / 2))
 STOP=/tmp/stop
@@ -117,7 +124,7 @@ phase() {	# $1: backend, $2: instance, $3: switch file, $4/$5: off/on
 	switch_loop "$2" "$3" "$4" "$5" & p2=$!
 	"${1}_teardown_loop" & p3=$!
 	fail_on
-	ktap_run "swap_churn_$1" swap_churn -d $half -w 3 -s 32 -j
+	ktap_run "swap_churn_$1" swap_churn -d $half -w 3 -s $size -j
 	rc=$?
 	fail_off "$1"
 	touch $STOP
