@@ -42,6 +42,14 @@ use_toolchain() {
 	esac
 }
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/zsdeferred-ccache}
+# Let kernels built from one source tree in different object directories
+# (patched, modules, rt) share compiled objects: paths under build/ are
+# hashed relative to the object directory, and the directory itself is
+# left out of the hash (it only goes into the debug info's DW_AT_comp_dir).
+# A cold 'make check' builds the modular kernel mostly from the patched
+# kernel's objects this way.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 case $ARCH in
 x86_64) KARCH=x86; CROSS=; KIMAGE=arch/x86/boot/bzImage ;;
 arm64) KARCH=arm64; CROSS=aarch64-linux-gnu-; KIMAGE=arch/arm64/boot/Image ;;
