@@ -108,12 +108,12 @@ impl<T, D> Target<T, D> {
 /// }
 ///
 /// let c = Counter::new()?;
-/// assert!(c.work.queue(workqueue::system()));
+/// assert!(c.work.queue(workqueue::system_percpu()));
 /// c.work.flush();
 /// assert_eq!(c.runs.load(Relaxed), 1);
 /// // Disabled, the item is not queued any more.
 /// c.work.disable_sync();
-/// assert!(!c.work.queue(workqueue::system()));
+/// assert!(!c.work.queue(workqueue::system_percpu()));
 /// # Ok::<(), Error>(())
 /// ```
 pub struct OwnerWork<T, D = ()> {
@@ -276,7 +276,7 @@ impl<T, D> Drop for OwnerWork<T, D> {
 /// let l = KBox::pin(Later { runs: Atomic::new(0), work }, GFP_KERNEL)?;
 /// let (key, timer_key) = (kernel::static_lock_class!(), kernel::static_lock_class!());
 /// // SAFETY: `l` is pinned and its drop disables the item first; the system queue stays.
-/// unsafe { l.work.bind(&l, workqueue::system(), c"later", key, timer_key) };
+/// unsafe { l.work.bind(&l, workqueue::system_percpu(), c"later", key, timer_key) };
 /// // Queued for an hour, then brought forward to now.
 /// assert!(l.work.queue(kernel::time::msecs_to_jiffies(3_600_000)));
 /// assert!(l.work.modify(0));
