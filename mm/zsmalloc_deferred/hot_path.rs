@@ -30,43 +30,37 @@ enum Kick {
 }
 
 impl Deferred {
-    /// Queues `elem` (`elem_size` bytes), which stands for `slots` slots;
-    /// see `zs_deferred_push_run()`.
-    ///
-    /// # Safety
-    ///
-    /// `elem` points to `self.elem_size` readable bytes.
+    /// Queues `elem`, one element of `elem_size` bytes, which stands for
+    /// `slots` slots; see `zs_deferred_push_run()`. An `elem` of another
+    /// length is refused.
     #[inline]
-    pub(crate) unsafe fn push(&self, elem: *const u8, slots: u32) -> bool {
-        // SAFETY: One element at `elem` (caller).
-        unsafe { self.push_many(elem, 1, slots) == 1 }
+    pub(crate) fn push(&self, elem: &[u8], slots: u32) -> bool {
+        elem.len() == self.elem_size && self.push_many(elem, slots) == 1
     }
 
-    /// Queues the `n` elements stored back to back at `elems`, each standing
-    /// for `slots` slots; returns how many were queued, the first ones (the
-    /// caller frees the others itself). See `zs_deferred_push_many()`.
-    ///
-    /// # Safety
-    ///
-    /// `elems` points to `n * self.elem_size` readable bytes.
+    /// Queues the elements stored back to back in `elems` (`elem_size`
+    /// bytes each; a shorter tail is ignored), each standing for `slots`
+    /// slots; returns how many were queued, the first ones (the caller
+    /// frees the others itself). See `zs_deferred_push_many()`.
     #[inline]
-    pub(crate) unsafe fn push_many(&self, elems: *const u8, n: u32, slots: u32) -> u32 {
+    pub(crate) fn push_many(&self, elems: &[u8], slots: u32) -> u32 {
         if !self.enabled.load(Relaxed) {
             self.trace_fallback(true);
             return 0;
         }
+        let n = u32::try_from(elems.len() / self.elem_size).unwrap_or(u32::MAX);
         let mut done = 0;
         // A page taken from the pool for a CPU whose buffer had none; given
         // back if a buffer did not need it after all (the task moved to a
         // CPU that has one).
         let mut spare = None;
         while done < n {
-            let next = elems.wrapping_add(done as usize * self.elem_size);
+            let next = elems
+                .get(done as usize * self.elem_size..n as usize * self.elem_size)
+                .unwrap_or_default();
             // The guard is a temporary: this CPU's lock is dropped at the
             // end of the statement, before the workqueue or pool calls.
-            // SAFETY: `next` has `n - done` elements (caller).
-            let stored =
-                unsafe { self.store_local(&self.bufs.lock(), next, n - done, slots, &mut spare) };
+            let stored = self.store_local(&self.bufs.lock(), next, slots, &mut spare);
             match stored {
                 Some((k, kick)) => {
                     done += k;
@@ -92,21 +86,16 @@ impl Deferred {
         done
     }
 
-    /// Stores the first of the `n` elements at `elems` (each for `slots`
-    /// slots) in this CPU's buffer, locked by `b`, as many as its page
-    /// takes, installing `spare` if the buffer has no page; `None` if it has
-    /// none and there is no spare. Returns how many were stored and what the
-    /// workqueues must be asked once the lock is dropped.
-    ///
-    /// # Safety
-    ///
-    /// `elems` points to `n * self.elem_size` readable bytes, `n > 0`.
+    /// Stores the first of the elements in `elems` (each for `slots`
+    /// slots; at least one) in this CPU's buffer, locked by `b`, as many as
+    /// its page takes, installing `spare` if the buffer has no page; `None`
+    /// if it has none and there is no spare. Returns how many were stored
+    /// and what the workqueues must be asked once the lock is dropped.
     #[inline]
-    unsafe fn store_local(
+    fn store_local(
         &self,
         b: &LocalGuard<'_, CpuBuf>,
-        elems: *const u8,
-        n: u32,
+        elems: &[u8],
         slots: u32,
         spare: &mut Option<OwnedBatch>,
     ) -> Option<(u32, Kick)> {
@@ -121,21 +110,15 @@ impl Deferred {
         // A buffer is queued once full or standing for `slots_per_batch`
         // slots, so this one has room for at least one more element.
         let mut k = 0;
-        loop {
+        for elem in elems.chunks_exact(self.elem_size) {
             // SAFETY: `batch` is this CPU's page, which only this task
             // changes while `b` holds the CPU's lock, with room for `cap`
-            // elements and `nr + k < cap`; element `k` at `elems` is valid
-            // (caller, `k < n`).
-            unsafe {
-                self.store(
-                    batch,
-                    nr + k,
-                    elems.wrapping_add(k as usize * self.elem_size),
-                )
-            };
+            // elements, and `nr + k < cap`: a buffer with no room left is
+            // queued, so it had room on entry, and the loop stops once full.
+            unsafe { self.store(batch, nr + k, elem) };
             k += 1;
             held = held.saturating_add(slots);
-            if k == n || nr + k == self.cap || held >= self.slots_per_batch {
+            if nr + k == self.cap || held >= self.slots_per_batch {
                 break;
             }
         }
@@ -154,22 +137,24 @@ impl Deferred {
         ))
     }
 
-    /// Copies one element into slot `nr` of `batch`.
+    /// Copies `elem`, one element, into slot `nr` of `batch`.
     ///
     /// # Safety
     ///
-    /// `batch` is a page owned by this CPU's buffer and `nr < self.cap`;
-    /// `elem` points to `self.elem_size` readable bytes.
+    /// `batch` is a page owned by this CPU's buffer, which no one else
+    /// uses meanwhile, and `nr < self.cap`.
     #[inline]
-    unsafe fn store(&self, batch: *mut Batch, nr: u32, elem: *const u8) {
+    unsafe fn store(&self, batch: *mut Batch, nr: u32, elem: &[u8]) {
         let dst = Batch::elems(batch).wrapping_add(nr as usize * self.elem_size);
-        // SAFETY: Both sides are valid for `elem_size` bytes (caller); the
-        // destination is aligned to `elem_size` since the header is 16 bytes.
+        // Fixed-size copies: a copy of `elem_size` bytes would be a call
+        // to memcpy.
+        // SAFETY: Slot `nr` is in the page and ours (caller), aligned to
+        // `elem_size` since the header is 16 bytes.
         unsafe {
-            if self.elem_size == 4 {
-                dst.cast::<u32>().write(elem.cast::<u32>().read_unaligned());
-            } else {
-                dst.cast::<u64>().write(elem.cast::<u64>().read_unaligned());
+            if let Ok(v) = <[u8; 4]>::try_from(elem) {
+                dst.cast::<u32>().write(u32::from_ne_bytes(v));
+            } else if let Ok(v) = <[u8; 8]>::try_from(elem) {
+                dst.cast::<u64>().write(u64::from_ne_bytes(v));
             }
         }
     }

@@ -83,15 +83,11 @@ impl Recorder {
 
     /// As [`Recorder::push`], for an element that stands for `slots` slots.
     fn push_run(&self, d: &Deferred, v: u32, slots: u32) -> bool {
-        let wide = TAG | u64::from(v);
-        let elem: *const u8 = if self.elem_size == 4 {
-            ptr_of(&v)
-        } else {
-            ptr_of(&wide)
-        };
+        let narrow = v.to_ne_bytes();
+        let wide = (TAG | u64::from(v)).to_ne_bytes();
+        let elem: &[u8] = if self.elem_size == 4 { &narrow } else { &wide };
         self.attempted[v as usize].add(1, Relaxed);
-        // SAFETY: `elem` points to `elem_size` bytes on our stack.
-        let ok = unsafe { d.push(elem, slots) };
+        let ok = d.push(elem, slots);
         if !ok {
             self.rejected[v as usize].add(1, Relaxed);
         }
@@ -102,13 +98,12 @@ impl Recorder {
     /// `push_many`, counting each attempt and the values refused (those
     /// after the ones it says it queued); returns how many it queued.
     fn push_many(&self, d: &Deferred, first: u32, n: u32) -> Result<u32> {
-        let mut elems = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        let mut elems = KVec::with_capacity(n as usize * 8, GFP_KERNEL)?;
         for v in first..first + n {
-            elems.push(TAG | u64::from(v), GFP_KERNEL)?;
+            elems.extend_from_slice(&(TAG | u64::from(v)).to_ne_bytes(), GFP_KERNEL)?;
             self.attempted[v as usize].add(1, Relaxed);
         }
-        // SAFETY: `elems` holds `n` 8-byte elements.
-        let queued = unsafe { d.push_many(elems.as_ptr().cast(), n, 1) }.min(n);
+        let queued = d.push_many(&elems, 1).min(n);
         for v in first + queued..first + n {
             self.rejected[v as usize].add(1, Relaxed);
         }
@@ -284,7 +279,7 @@ fn queue_on_every_cpu<'a>(f: &'a (dyn Fn(u32) + Sync)) -> Result<CpuItems<'a>> {
                 kernel::static_lock_class!(),
             )
         };
-        w.queue_on(workqueue::system(), *w.data());
+        w.queue_on(workqueue::system_percpu(), *w.data());
     }
     Ok(all)
 }

@@ -51,6 +51,27 @@ unsafe fn instance<'a>(d: *mut bindings::zs_deferred) -> &'a Deferred {
     unsafe { &*d.cast::<Handle>() }
 }
 
+/// Turns the C handle back into the instance, and the `nr` elements at
+/// `elems` into the bytes the hot path copies.
+///
+/// # Safety
+///
+/// As for [`instance`]; `elems` points to `nr` elements of the instance's
+/// `elem_size` bytes, which no one changes during the call.
+unsafe fn instance_and_elems<'a>(
+    d: *mut bindings::zs_deferred,
+    elems: *const c_void,
+    nr: c_uint,
+) -> (&'a Deferred, &'a [u8]) {
+    // SAFETY: `d` is a live, pinned `Handle`, and `elems` holds `nr`
+    // elements of its size (caller).
+    unsafe {
+        let d = &*d.cast::<Handle>();
+        let len = d.elem_size.saturating_mul(nr as usize);
+        (d, core::slice::from_raw_parts(elems.cast(), len))
+    }
+}
+
 /// Creates a deferred-free instance; see the kernel-doc in
 /// `include/linux/zsmalloc.h`.
 ///
@@ -97,8 +118,9 @@ pub unsafe extern "C" fn zs_deferred_push(
     d: *mut bindings::zs_deferred,
     elem: *const c_void,
 ) -> bool {
-    // SAFETY: Both pointers are valid (caller).
-    unsafe { instance(d).push(elem.cast(), 1) }
+    // SAFETY: `d` is live and `elem` holds one element (caller).
+    let (d, elem) = unsafe { instance_and_elems(d, elem, 1) };
+    d.push(elem, 1)
 }
 
 /// Queues one element that stands for a run of `nr` slots; see
@@ -113,8 +135,9 @@ pub unsafe extern "C" fn zs_deferred_push_run(
     elem: *const c_void,
     nr: c_uint,
 ) -> bool {
-    // SAFETY: Both pointers are valid (caller).
-    unsafe { instance(d).push(elem.cast(), nr) }
+    // SAFETY: `d` is live and `elem` holds one element (caller).
+    let (d, elem) = unsafe { instance_and_elems(d, elem, 1) };
+    d.push(elem, nr)
 }
 
 /// Queues up to `nr` elements; returns how many, the first ones; see
@@ -133,7 +156,8 @@ pub unsafe extern "C" fn zs_deferred_push_many(
         return 0;
     }
     // SAFETY: `d` is live and `elems` holds `nr` elements (caller).
-    unsafe { instance(d).push_many(elems.cast(), nr, 1) }
+    let (d, elems) = unsafe { instance_and_elems(d, elems, nr) };
+    d.push_many(elems, 1)
 }
 
 /// Counts a run of `nr` elements in the run-length statistics; see
