@@ -48,22 +48,24 @@ impl Deferred {
             self.trace_fallback(true);
             return 0;
         }
-        let n = u32::try_from(elems.len() / self.elem_size).unwrap_or(u32::MAX);
+        // Whole elements only. `elem_size` is 4 or 8: a mask and no
+        // division, which is a helper call under QEMU TCG.
+        let mut rest = elems
+            .get(..elems.len() & !(self.elem_size - 1))
+            .unwrap_or_default();
         let mut done = 0;
         // A page taken from the pool for a CPU whose buffer had none; given
         // back if a buffer did not need it after all (the task moved to a
         // CPU that has one).
         let mut spare = None;
-        while done < n {
-            let next = elems
-                .get(done as usize * self.elem_size..n as usize * self.elem_size)
-                .unwrap_or_default();
+        while !rest.is_empty() {
             // The guard is a temporary: this CPU's lock is dropped at the
             // end of the statement, before the workqueue or pool calls.
-            let stored = self.store_local(&self.bufs.lock(), next, slots, &mut spare);
+            let stored = self.store_local(&self.bufs.lock(), rest, slots, &mut spare);
             match stored {
                 Some((k, kick)) => {
                     done += k;
+                    rest = rest.get(k as usize * self.elem_size..).unwrap_or_default();
                     match kick {
                         Kick::Nothing => {}
                         Kick::Drain => self.kick_drain(),
@@ -73,7 +75,8 @@ impl Deferred {
                 None => {
                     spare = self.pool.take();
                     if spare.is_none() {
-                        self.fallbacks.add(u64::from(n - done), KRelaxed);
+                        let left = rest.len() / self.elem_size;
+                        self.fallbacks.add(left as u64, KRelaxed);
                         self.trace_fallback(false);
                         break;
                     }
@@ -110,12 +113,15 @@ impl Deferred {
         // A buffer is queued once full or standing for `slots_per_batch`
         // slots, so this one has room for at least one more element.
         let mut k = 0;
-        for elem in elems.chunks_exact(self.elem_size) {
+        let mut rest = elems;
+        while rest.len() >= self.elem_size {
+            let (elem, tail) = rest.split_at(self.elem_size);
             // SAFETY: `batch` is this CPU's page, which only this task
             // changes while `b` holds the CPU's lock, with room for `cap`
             // elements, and `nr + k < cap`: a buffer with no room left is
             // queued, so it had room on entry, and the loop stops once full.
             unsafe { self.store(batch, nr + k, elem) };
+            rest = tail;
             k += 1;
             held = held.saturating_add(slots);
             if nr + k == self.cap || held >= self.slots_per_batch {
