@@ -56,7 +56,7 @@ unsafe fn instance<'a>(d: *mut bindings::zs_deferred) -> &'a Deferred {
 ///
 /// # Safety
 ///
-/// As for [`instance`]; `elems` points to `nr` elements of the instance's
+/// As for [`instance()`]; `elems` points to `nr` elements of the instance's
 /// `elem_size` bytes, which no one changes during the call.
 unsafe fn instance_and_elems<'a>(
     d: *mut bindings::zs_deferred,
