@@ -63,10 +63,10 @@ unsafe fn instance_and_elems<'a>(
     elems: *const c_void,
     nr: c_uint,
 ) -> (&'a Deferred, &'a [u8]) {
-    // SAFETY: `d` is a live, pinned `Handle`, and `elems` holds `nr`
-    // elements of its size (caller).
+    // SAFETY: `d` is live and `elems` holds `nr` elements of its size
+    // (caller).
     unsafe {
-        let d = &*d.cast::<Handle>();
+        let d = instance(d);
         let len = d.elem_size.saturating_mul(nr as usize);
         (d, core::slice::from_raw_parts(elems.cast(), len))
     }
