@@ -1,34 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Buffer pages ("batches") and the two lists that carry them: the lock-free
-//! list of full batches waiting for the drain, and the FIFO the drain works
-//! through.
+//! Buffer pages ("batches") and the queue that carries them between the
+//! CPU buffers, the drain and the pool.
 //!
-//! A batch is one page: a [`Batch`] header, then elements back to back. Pages
-//! are linked through the header, so queuing a full buffer allocates nothing.
+//! A batch is one page: a [`Batch`] header, then elements back to back.
+//! Pages are linked through the header, so queuing a full buffer allocates
+//! nothing. The links own the next page (`Option<KBox<_>>`), so the queue
+//! is plain safe code; the one raw pointer left is a CPU buffer's page
+//! while it is being filled ([`OwnedBatch::into_raw`]).
 
-use core::{
-    mem::{ManuallyDrop, MaybeUninit},
-    ptr::{self, NonNull},
-};
+use core::mem::MaybeUninit;
 use kernel::{
     alloc::Flags,
     page::PAGE_SIZE,
     prelude::*,
-    sync::atomic::{Acquire, Atomic, Relaxed, Release},
+    sync::atomic::{Atomic, Relaxed},
 };
 
 /// Header at the start of every buffer page.
 #[repr(C, align(16))]
+#[derive(Zeroable)]
 pub(crate) struct Batch {
-    /// Next batch in whichever list holds this one.
-    next: *mut Batch,
+    /// Next page in whichever queue holds this one; owned by this one
+    /// while they are linked.
+    next: Option<KBox<BatchPage>>,
     /// Elements stored after the header (set when the batch is queued).
     nr: u32,
 }
 
-/// Bytes taken by the header; elements start here.
-const HDR: usize = size_of::<Batch>();
+/// Bytes taken by the header; elements start here, aligned for 8-byte
+/// elements. A literal, not `size_of::<Batch>()`, which would make the
+/// page's layout depend on itself; checked below.
+const HDR: usize = 16;
+const _: () = assert!(size_of::<Batch>() == HDR);
+const _: () = assert!(size_of::<BatchPage>() == PAGE_SIZE);
 
 /// Batch pages of every instance allocated and not yet freed, shown in
 /// `/sys/kernel/debug/zs_deferred/pages`: a teardown that keeps a page
@@ -41,53 +46,62 @@ pub(crate) const fn capacity(elem_size: usize) -> u32 {
 }
 
 /// A batch page as allocated: the header, then room for the elements.
+/// Page-sized, so `kmalloc()` hands out whole, page-aligned pages.
 #[repr(C)]
-struct BatchPage {
-    /// The header: links and count.
+#[derive(Zeroable)]
+pub(crate) struct BatchPage {
+    /// The header: link and count.
     hdr: Batch,
     /// Element storage, written by pushes, read by the drain.
     elems: [MaybeUninit<u8>; PAGE_SIZE - HDR],
 }
 
-/// A batch page owned by whoever holds it, in no list: freed when
-/// dropped. The pool and the lists move pages around
-/// as `OwnedBatch`es; only a CPU's buffer keeps its page as a raw pointer
+impl BatchPage {
+    /// Address of element slot 0 of the page at `b`, for the CPU buffer
+    /// that fills it through a raw pointer.
+    #[inline]
+    pub(crate) fn elems_ptr(b: *mut BatchPage) -> *mut u8 {
+        b.cast::<u8>().wrapping_add(HDR)
+    }
+}
+
+/// Counts the page out of [`PAGES`], and frees the pages linked after it
+/// one at a time: dropping the chain recursively could overflow the stack.
+impl Drop for BatchPage {
+    fn drop(&mut self) {
+        PAGES.fetch_sub(1, Relaxed);
+        let mut next = self.hdr.next.take();
+        while let Some(mut b) = next {
+            next = b.hdr.next.take();
+        }
+    }
+}
+
+/// A batch page owned by whoever holds it, in no queue: freed when
+/// dropped. The pool and the queues move pages around as `OwnedBatch`es;
+/// only a CPU's buffer keeps its page as a raw pointer
 /// ([`OwnedBatch::into_raw`]), to fill it under the CPU's local lock.
 ///
 /// # Invariants
 ///
-/// `self.0` is a `BatchPage` from [`OwnedBatch::alloc`], owned by `self`,
-/// with an initialised header.
-pub(crate) struct OwnedBatch(NonNull<Batch>);
-
-// SAFETY: The page is owned outright and holds plain data; it may be freed
-// or handed over on any CPU.
-unsafe impl Send for OwnedBatch {}
+/// The page is linked to no other (`hdr.next` is `None`).
+pub(crate) struct OwnedBatch(KBox<BatchPage>);
 
 impl OwnedBatch {
-    /// Allocates an empty batch page with `flags` (a page-sized, and so
-    /// page-aligned, `kmalloc()` object).
+    /// Allocates an empty batch page with `flags`. Zeroed, so that the
+    /// header starts out valid without `unsafe`: a page is allocated when
+    /// the pool grows, not per push, and is reused after every drain.
     pub(crate) fn alloc(flags: Flags) -> Option<Self> {
-        let page = KBox::<BatchPage>::new_uninit(flags).ok()?;
-        let b = NonNull::from(KBox::leak(page)).cast::<Batch>();
+        let page = KBox::<BatchPage>::zeroed(flags).ok()?;
         PAGES.add(1, Relaxed);
-        // SAFETY: `b` is the start of a fresh, exclusively owned
-        // `BatchPage`, whose first field is the header; the elements stay
-        // uninitialised until pushes write them.
-        unsafe {
-            b.as_ptr().write(Batch {
-                next: ptr::null_mut(),
-                nr: 0,
-            })
-        };
-        // INVARIANT: Allocated above, header written.
-        Some(Self(b))
+        // INVARIANT: A zeroed link is `None`.
+        Some(Self(page))
     }
 
     /// Gives up ownership: the page is the caller's to keep (a CPU's
     /// buffer) until it comes back through [`OwnedBatch::from_raw`].
-    pub(crate) fn into_raw(self) -> *mut Batch {
-        ManuallyDrop::new(self).0.as_ptr()
+    pub(crate) fn into_raw(self) -> *mut BatchPage {
+        KBox::into_raw(self.0)
     }
 
     /// Takes back ownership of a page from [`OwnedBatch::into_raw`].
@@ -96,134 +110,66 @@ impl OwnedBatch {
     ///
     /// `b` came from `into_raw` and the caller owns it: no one else uses it
     /// and no other `OwnedBatch` is made from it.
-    pub(crate) unsafe fn from_raw(b: *mut Batch) -> Self {
-        // SAFETY: Non-null, as every page from `into_raw` (caller).
-        // INVARIANT: Owned by the caller, who hands it over (caller).
-        Self(unsafe { NonNull::new_unchecked(b) })
-    }
-
-    /// The header, ours to change.
-    fn hdr(&mut self) -> &mut Batch {
-        // SAFETY: The page and its header are ours (type invariant).
-        unsafe { self.0.as_mut() }
+    pub(crate) unsafe fn from_raw(b: *mut BatchPage) -> Self {
+        // SAFETY: `b` is the box `into_raw` gave up, owned by the caller.
+        // INVARIANT: `into_raw` took it from an `OwnedBatch`, unlinked.
+        Self(unsafe { KBox::from_raw(b) })
     }
 
     /// Elements stored in the page (set when it is queued).
     pub(crate) fn nr(&self) -> u32 {
-        self.hdr_ref().nr
-    }
-
-    /// The header, for reading.
-    fn hdr_ref(&self) -> &Batch {
-        // SAFETY: As in `hdr`.
-        unsafe { self.0.as_ref() }
-    }
-
-    /// The link to the next page in the list this one was taken from.
-    fn next_raw(&self) -> *mut Batch {
-        self.hdr_ref().next
+        self.0.hdr.nr
     }
 
     /// Sets how many elements the page holds.
     pub(crate) fn set_nr(&mut self, nr: u32) {
-        self.hdr().nr = nr;
+        self.0.hdr.nr = nr;
     }
 
     /// Address of element slot 0, for the drain to read `nr()` elements.
     pub(crate) fn elems(&self) -> *const u8 {
-        Batch::elems(self.0.as_ptr())
+        self.0.elems.as_ptr().cast()
     }
 }
 
-impl Drop for OwnedBatch {
-    fn drop(&mut self) {
-        // SAFETY: The page is the `BatchPage` box `alloc` leaked, owned by
-        // `self` (type invariant); as `MaybeUninit` nothing in it is dropped.
-        drop(unsafe { KBox::from_raw(self.0.as_ptr().cast::<MaybeUninit<BatchPage>>()) });
-        PAGES.fetch_sub(1, Relaxed);
-    }
+/// A singly linked stack of pages, the top first.
+type Chain = Option<KBox<BatchPage>>;
+
+/// Links `b` on top of `chain`.
+fn chain_push(chain: &mut Chain, b: OwnedBatch) {
+    let mut page = b.0;
+    page.hdr.next = chain.take();
+    *chain = Some(page);
 }
 
-impl Batch {
-    /// Address of element slot 0 of `b`.
-    #[inline]
-    pub(crate) fn elems(b: *mut Batch) -> *mut u8 {
-        b.cast::<u8>().wrapping_add(HDR)
-    }
+/// Unlinks the top page of `chain`.
+fn chain_pop(chain: &mut Chain) -> Option<OwnedBatch> {
+    let mut page = chain.take()?;
+    *chain = page.hdr.next.take();
+    // INVARIANT: Unlinked just above.
+    Some(OwnedBatch(page))
 }
 
-/// Lock-free LIFO of full batches: any CPU pushes, one consumer takes all.
-///
-/// Only `push` and `take_all` exist, so there is no ABA problem.
-pub(crate) struct FullList {
-    /// Newest batch, linked to older ones through `next`; null when empty.
-    head: Atomic<*mut Batch>,
-}
-
-impl FullList {
-    /// An empty list.
-    pub(crate) const fn new() -> Self {
-        Self {
-            head: Atomic::new(ptr::null_mut()),
-        }
-    }
-
-    /// Adds `b`; callable with preemption disabled.
-    #[inline]
-    pub(crate) fn push(&self, mut b: OwnedBatch) {
-        let mut old = self.head.load(Relaxed);
-        loop {
-            // `b` is ours until the cmpxchg below publishes it.
-            b.hdr().next = old;
-            match self.head.cmpxchg(old, b.0.as_ptr(), Release) {
-                Ok(_) => break,
-                Err(cur) => old = cur,
-            }
-        }
-        // The list owns the page now; `take_all` gives it back.
-        let _ = b.into_raw();
-    }
-
-    /// Takes every batch, oldest first.
-    pub(crate) fn take_all(&self) -> BatchQueue {
-        let mut p = self.head.xchg(ptr::null_mut(), Acquire);
-        let mut q = BatchQueue::new();
-        // The list is newest-first: reverse it onto the front of `q`.
-        while !p.is_null() {
-            // SAFETY: `xchg` gave us sole ownership of every batch in the
-            // list, each put there by `push`.
-            let b = unsafe { OwnedBatch::from_raw(p) };
-            p = b.next_raw();
-            q.push_front(b);
-        }
-        q
-    }
-
-    /// Whether no batch is waiting; a snapshot, any CPU may push right after.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.head.load(Relaxed).is_null()
-    }
-}
-
-/// A FIFO of batches owned by one context (the drain, or the pool).
+/// A FIFO of batches owned by one context (the full list, the drain's
+/// backlog, or the pool). Two stacks: pushes go on `newest`, pops come off
+/// `oldest`, which is refilled by reversing `newest` when it runs out, so
+/// each page is moved at most twice and every operation is safe code.
+#[derive(Default)]
 pub(crate) struct BatchQueue {
-    /// Oldest batch, the next to pop; null when empty.
-    head: *mut Batch,
-    /// Newest batch, whose `next` is null; null when empty.
-    tail: *mut Batch,
+    /// The oldest batches, the oldest on top.
+    oldest: Chain,
+    /// The newest batches, the newest on top.
+    newest: Chain,
     /// Number of batches in the queue.
     len: usize,
 }
-
-// SAFETY: A `BatchQueue` owns its pages outright; they may move between CPUs.
-unsafe impl Send for BatchQueue {}
 
 impl BatchQueue {
     /// An empty queue.
     pub(crate) const fn new() -> Self {
         Self {
-            head: ptr::null_mut(),
-            tail: ptr::null_mut(),
+            oldest: None,
+            newest: None,
             len: 0,
         }
     }
@@ -235,84 +181,41 @@ impl BatchQueue {
 
     /// Whether the queue holds no batch.
     pub(crate) fn is_empty(&self) -> bool {
-        self.head.is_null()
-    }
-
-    /// Adds `b` as the oldest batch.
-    fn push_front(&mut self, mut b: OwnedBatch) {
-        b.hdr().next = self.head;
-        let b = b.into_raw();
-        if self.head.is_null() {
-            self.tail = b;
-        }
-        self.head = b;
-        self.len += 1;
+        self.len == 0
     }
 
     /// Adds `b` as the newest batch.
-    pub(crate) fn push_back(&mut self, mut b: OwnedBatch) {
-        b.hdr().next = ptr::null_mut();
-        let b = b.into_raw();
-        self.link_at_tail(b);
-        self.tail = b;
+    pub(crate) fn push_back(&mut self, b: OwnedBatch) {
+        chain_push(&mut self.newest, b);
         self.len += 1;
-    }
-
-    /// Makes `b` (pages this queue now owns) follow the newest batch, or
-    /// start the queue if it is empty; the caller sets `tail` and `len`.
-    fn link_at_tail(&mut self, b: *mut Batch) {
-        if self.tail.is_null() {
-            self.head = b;
-        } else {
-            // SAFETY: `tail` is a page of this queue, which owns it (put
-            // there from an `OwnedBatch`); no one else uses it.
-            unsafe { (*self.tail).next = b };
-        }
     }
 
     /// Removes the oldest batch, for the caller to own.
     pub(crate) fn pop_front(&mut self) -> Option<OwnedBatch> {
-        if self.head.is_null() {
-            return None;
+        if self.oldest.is_none() {
+            while let Some(b) = chain_pop(&mut self.newest) {
+                chain_push(&mut self.oldest, b);
+            }
         }
-        // SAFETY: `head` is a page the queue owns (put there by `push_*`
-        // from an `OwnedBatch`); it leaves the queue here.
-        let b = unsafe { OwnedBatch::from_raw(self.head) };
-        self.head = b.next_raw();
-        if self.head.is_null() {
-            self.tail = ptr::null_mut();
-        }
+        let b = chain_pop(&mut self.oldest)?;
         self.len -= 1;
         Some(b)
     }
 
-    /// Moves all of `other` to the back of `self`, in one step.
+    /// Takes every batch, leaving the queue empty.
+    pub(crate) fn take_all(&mut self) -> BatchQueue {
+        core::mem::take(self)
+    }
+
+    /// Moves all of `other` to the back of `self`: in one step when `self`
+    /// is empty (the drain's usual case), else a page at a time.
     pub(crate) fn append(&mut self, mut other: BatchQueue) {
-        if other.head.is_null() {
+        if self.is_empty() {
+            *self = other;
             return;
         }
-        self.link_at_tail(other.head);
-        self.tail = other.tail;
-        self.len += other.len;
-        // `other`'s pages are ours now: leave it empty for its drop.
-        other.head = ptr::null_mut();
-        other.tail = ptr::null_mut();
-        other.len = 0;
-    }
-}
-
-/// A queue never leaks its pages: those still in it when it goes are
-/// freed. Their elements are not drained; owners that care
-/// (the instance's teardown) drain first.
-impl Drop for BatchQueue {
-    fn drop(&mut self) {
-        while self.pop_front().is_some() {}
-    }
-}
-
-/// Like [`BatchQueue`], a dropped list frees the batches still on it.
-impl Drop for FullList {
-    fn drop(&mut self) {
-        drop(self.take_all());
+        while let Some(b) = other.pop_front() {
+            self.push_back(b);
+        }
     }
 }

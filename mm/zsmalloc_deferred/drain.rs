@@ -7,11 +7,12 @@
 //! time from `backlog` (a mutex, held only to take it) and drain it without
 //! a lock of ours. `flush` and the idle work take `cpus_read_lock()` first
 //! and never hold `backlog` across it. The CPU-dead callback runs under
-//! the hotplug lock and takes no lock of ours.
+//! the hotplug lock and takes only the spinlock of the full queue, which
+//! is innermost everywhere (nothing is taken or freed under it).
 
 use crate::{
-    batch::OwnedBatch,
-    instance::{CpuBuf, Deferred, Hooked},
+    batch::{BatchQueue, OwnedBatch},
+    instance::{Deferred, Hooked},
 };
 use kernel::{
     alloc::{
@@ -131,13 +132,24 @@ impl Deferred {
             self.drain_batch(b);
             kernel::task::cond_resched();
         }
-        !self.full.is_empty() || !self.backlog.lock().is_empty()
+        self.has_queued()
+    }
+
+    /// Whether batches wait in `full` or `backlog`; a snapshot.
+    fn has_queued(&self) -> bool {
+        !self.full.lock().is_empty() || !self.backlog.lock().is_empty()
     }
 
     /// Takes the oldest queued batch, if any, for the caller to drain.
     fn take_batch(&self) -> Option<OwnedBatch> {
-        let mut backlog = self.backlog.lock();
-        backlog.append(self.full.take_all());
+        self.pop_queued(&mut self.backlog.lock())
+    }
+
+    /// Moves the full batches to `backlog` (the instance's, locked by the
+    /// caller) and takes the oldest. `full` is locked only for the move.
+    fn pop_queued(&self, backlog: &mut BatchQueue) -> Option<OwnedBatch> {
+        let fresh = self.full.lock().take_all();
+        backlog.append(fresh);
         backlog.pop_front()
     }
 
@@ -176,7 +188,7 @@ impl Deferred {
             } else {
                 // SAFETY: `cpu` is offline and hotplug is excluded: no one
                 // else uses its buffer.
-                unsafe { self.queue_partial(b) };
+                unsafe { self.queue_buffer(b) };
             }
         }
         for (cpu, w) in self.cpu_work.iter() {
@@ -184,18 +196,6 @@ impl Deferred {
                 // Returns at once for an item that was not queued.
                 w.flush.flush();
             }
-        }
-    }
-
-    /// Queues an offline or dead CPU's partial buffer.
-    ///
-    /// # Safety
-    ///
-    /// As for `queue_buffer`: `b`'s CPU is offline and no one else uses `b`.
-    unsafe fn queue_partial(&self, b: &CpuBuf) {
-        if b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0 {
-            // SAFETY: The caller's guarantee.
-            unsafe { self.queue_buffer(b) };
         }
     }
 
@@ -218,15 +218,14 @@ impl Deferred {
                     self.kick_drain();
                     break;
                 };
-                backlog.append(self.full.take_all());
-                backlog.pop_front()
+                self.pop_queued(&mut backlog)
             };
             let Some(b) = b else { break };
             done += b.nr() as usize;
             self.drain_batch(b);
         }
         // What is left goes to the workers, as if it had just been queued.
-        if !self.full.is_empty() || !self.backlog.lock().is_empty() {
+        if self.has_queued() {
             self.kick_drain();
         }
         done
@@ -293,7 +292,7 @@ impl MultiInstance for Hooked {
     fn dead(&self, cpu: CpuId) {
         if let Some(b) = self.bufs.get(cpu) {
             // SAFETY: `cpu` is dead and the hotplug lock is held.
-            unsafe { self.queue_partial(b) };
+            unsafe { self.queue_buffer(b) };
             self.kick_drain();
         }
     }

@@ -8,12 +8,14 @@
 //! way), a copy of each element into the page, two stores of the counts
 //! (elements, slots); no shared lock, no atomic read-modify-write. Once
 //! per page (full, or standing for `slots_per_batch` slots): it is linked
-//! into the lock-free full list and the drain (or the idle timer) is queued, and the
-//! next push takes a pool page under the pool lock with preemption enabled,
-//! so that PREEMPT_RT, where that lock sleeps, can run it.
+//! onto the instance's queue of full pages under that queue's spinlock
+//! (nested in the local lock; a sleeping lock inside a sleeping lock on
+//! PREEMPT_RT) and the drain (or the idle timer) is queued, and the next
+//! push takes a pool page under the pool lock with this CPU's lock
+//! dropped.
 
 use crate::{
-    batch::{Batch, OwnedBatch},
+    batch::{BatchPage, OwnedBatch},
     instance::{CpuBuf, Deferred},
 };
 use core::sync::atomic::Ordering::Relaxed;
@@ -150,8 +152,8 @@ impl Deferred {
     /// `batch` is a page owned by this CPU's buffer, which no one else
     /// uses meanwhile, and `nr < self.cap`.
     #[inline]
-    unsafe fn store(&self, batch: *mut Batch, nr: u32, elem: &[u8]) {
-        let dst = Batch::elems(batch).wrapping_add(nr as usize * self.elem_size);
+    unsafe fn store(&self, batch: *mut BatchPage, nr: u32, elem: &[u8]) {
+        let dst = BatchPage::elems_ptr(batch).wrapping_add(nr as usize * self.elem_size);
         // Fixed-size copies: a copy of `elem_size` bytes would be a call
         // to memcpy.
         // SAFETY: Slot `nr` is in the page and ours (caller), aligned to
@@ -168,19 +170,21 @@ impl Deferred {
     /// Moves this CPU's buffer, locked by `b`, to the full list if it
     /// holds elements; the next push takes a fresh page.
     pub(crate) fn queue_local(&self, b: &LocalGuard<'_, CpuBuf>) {
-        if b.nr.load(Relaxed) > 0 {
-            // SAFETY: `b` holds this CPU's local lock.
-            unsafe { self.queue_buffer(b) };
-        }
+        // SAFETY: `b` holds this CPU's local lock.
+        unsafe { self.queue_buffer(b) };
     }
 
-    /// Moves a non-empty buffer to the full list.
+    /// Moves a buffer to the full list if it holds elements; an empty one
+    /// keeps its page.
     ///
     /// # Safety
     ///
     /// No one else uses `b`: the caller holds its CPU's local lock, or that
     /// CPU is offline (dead, or not online while CPU hotplug is excluded).
     pub(crate) unsafe fn queue_buffer(&self, b: &CpuBuf) {
+        if b.nr.load(Relaxed) == 0 {
+            return;
+        }
         let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
         let nr = b.nr.swap(0, Relaxed);
         b.slots.store(0, Relaxed);
@@ -192,7 +196,7 @@ impl Deferred {
         // swapped out above, no one else takes it.
         let mut batch = unsafe { OwnedBatch::from_raw(batch) };
         batch.set_nr(nr);
-        self.full.push(batch);
+        self.full.lock().push_back(batch);
         self.queued_elems.add(u64::from(nr), KRelaxed);
         self.batches_queued.add(1, KRelaxed);
     }

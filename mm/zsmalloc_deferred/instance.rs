@@ -10,7 +10,7 @@
 //! everything and frees it all.
 
 use crate::{
-    batch::{Batch, BatchQueue, FullList, OwnedBatch},
+    batch::{BatchPage, BatchQueue, OwnedBatch},
     debugfs::{create_files, Registered},
     pool::PagePool,
 };
@@ -31,7 +31,7 @@ use kernel::{
     str::CString,
     sync::{
         atomic::{Atomic, Relaxed},
-        Mutex,
+        Mutex, SpinLock,
     },
     time::{Instant, Monotonic},
     workqueue::{OwnedQueue, OwnerDelayedWork, OwnerWork, QueueFlags},
@@ -64,7 +64,7 @@ const POOL_MAX_RAM_SHIFT: u32 = 6;
 #[repr(C)]
 pub(crate) struct CpuBuf {
     /// The page being filled; null until the first push after a rotation.
-    pub(crate) batch: AtomicPtr<Batch>,
+    pub(crate) batch: AtomicPtr<BatchPage>,
     /// Elements in `batch`.
     pub(crate) nr: AtomicU32,
     /// Slots the elements in `batch` stand for (an element may stand for
@@ -133,7 +133,10 @@ pub(crate) struct Deferred {
     /// Each CPU's buffer being filled, behind the CPU's local lock.
     pub(crate) bufs: LocalLocked<CpuBuf>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
-    pub(crate) full: FullList,
+    /// Taken once per page by a push (not per element), and by the drain
+    /// to move them all to `backlog`; nothing is taken or freed under it.
+    #[pin]
+    pub(crate) full: SpinLock<BatchQueue>,
     /// Pages for the CPU buffers; a push fails when it is empty.
     #[pin]
     pub(crate) pool: PagePool,
@@ -289,7 +292,7 @@ impl Deferred {
             idle_ms: Atomic::new(0),
             bufs: kernel::new_local_locked!(GFP_KERNEL, |_| CpuBuf::new(), "zs_deferred_buf")?,
             cpu_work: PerCpu::new(GFP_KERNEL, CpuWork::new)?,
-            full: FullList::new(),
+            full <- kernel::new_spinlock!(BatchQueue::new()),
             pool <- PagePool::new(pool_min, pool_max),
             auto_pool,
             backlog <- kernel::new_mutex!(BatchQueue::new()),

@@ -7,7 +7,7 @@
 //! order a single pusher gave them.
 
 use crate::{
-    batch::Batch,
+    batch::{Batch, BatchQueue, OwnedBatch, PAGES},
     debugfs::{read, write, Attr},
     instance::{Deferred, Handle, IDLE_MS_MAX},
 };
@@ -993,6 +993,43 @@ mod cases {
             (min, max)
         );
         drop(d);
+        Ok(())
+    }
+
+    /// The queue of batch pages keeps first-in, first-out order across its
+    /// two stacks and an append, and dropping a long queue frees every page
+    /// without recursing once per page (which would overflow the stack).
+    #[test]
+    fn batch_queue_order_and_long_drop() -> Result {
+        let base = PAGES.load(Relaxed);
+        let page = |nr: u32| -> Result<OwnedBatch> {
+            let mut b = OwnedBatch::alloc(GFP_KERNEL).ok_or(ENOMEM)?;
+            b.set_nr(nr);
+            Ok(b)
+        };
+        let (mut q, mut later) = (BatchQueue::new(), BatchQueue::new());
+        for nr in 0..3 {
+            q.push_back(page(nr)?);
+            later.push_back(page(nr + 3)?);
+        }
+        // Popping moves the rest to the oldest-first stack; 2 stays there
+        // while the appended pages and one more go behind it.
+        assert_eq!(q.pop_front().map(|b| b.nr()), Some(0));
+        q.append(later);
+        q.push_back(page(6)?);
+        assert_eq!(q.len(), 6);
+        for nr in 1..7 {
+            assert_eq!(q.pop_front().map(|b| b.nr()), Some(nr));
+        }
+        assert!(q.pop_front().is_none() && q.is_empty());
+        // 16 MiB with 4 KiB pages: a recursive drop would need thousands of
+        // frames on a 16 KiB stack.
+        for nr in 0..4096 {
+            q.push_back(page(nr)?);
+        }
+        assert_eq!(PAGES.load(Relaxed), base + 4096);
+        drop(q);
+        assert_eq!(PAGES.load(Relaxed), base);
         Ok(())
     }
 }

@@ -8,14 +8,15 @@
 //!
 //! ```text
 //!  push (any CPU, local lock)          drain (unbound WQ_MEM_RECLAIM worker)
-//!  this CPU's page buffer  --full-->   lock-free full list --> ops->drain()
+//!  this CPU's page buffer  --full-->   queue of full pages --> ops->drain()
 //!  no page left in the pool: push returns false, the caller frees at once
 //! ```
 //!
 //! Properties (each has a KUnit case in `tests.rs`): an element for which
 //! push returned true is drained exactly once, one for which it returned
-//! false never; the hot path takes no lock, allocates nothing and never
-//! sleeps; partial buffers are drained within `idle_ms`; a dead CPU's buffer
+//! false never; the hot path takes no shared lock per element (two
+//! spinlocks per page: the full queue's and the pool's), allocates nothing
+//! and never sleeps; partial buffers are drained within `idle_ms`; a dead CPU's buffer
 //! is drained; `flush` and `destroy` leave nothing behind.
 //!
 //! C API: `include/linux/zsmalloc.h`; design and tunables:
