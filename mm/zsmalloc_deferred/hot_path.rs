@@ -77,7 +77,10 @@ impl Deferred {
                 None => {
                     spare = self.pool.take();
                     if spare.is_none() {
-                        let left = rest.len() / self.elem_size;
+                        // A shift, as above: a division would bring in
+                        // a divide-by-zero panic that objtool does not
+                        // know as noreturn.
+                        let left = rest.len() >> self.elem_size.trailing_zeros();
                         self.fallbacks.add(left as u64, KRelaxed);
                         self.trace_fallback(false);
                         break;
