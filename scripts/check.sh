@@ -37,10 +37,19 @@ finish() {	# $1: message of a failure before any test could run
 }
 extra=0
 dirs=
+# Each step's output also goes to steplog, so that the reasons of a failure
+# outside the test counts (a kernel report, a hang, a stress check, lint)
+# can be repeated next to the last line, where a reader of the tail sees them.
+steplog=$OUT/$name-steps.log
+: >"$steplog"
+step() {	# $@: a command; its stdout and stderr, merged, also go to steplog
+	"$@" 2>&1 | tee -a "$steplog"
+	return "${PIPESTATUS[0]}"
+}
 if [ "${CHECK_MAIN:-1}" = 1 ]; then
 	"$TOP/scripts/build.sh" "$variant" || finish "kernel build failed"
 	"$TOP/scripts/initramfs.sh" "$variant" >/dev/null || finish "initramfs build failed"
-	"$TOP/scripts/boot.sh" "$variant" check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
+	step "$TOP/scripts/boot.sh" "$variant" check "$logdir" "${CHECK_TIMEOUT:-1500}" ||
 		{ echo "ERROR: the test boot failed (see above)" >&2; extra=$((extra + 1)); }
 	dirs=$logdir
 fi
@@ -50,7 +59,7 @@ fi
 if [ "${CHECK_MODULES:-1}" = 1 ]; then
 	mv=${CHECK_MODULES_VARIANT:-modules}
 	if "$TOP/scripts/build.sh" $mv && "$TOP/scripts/initramfs.sh" $mv >/dev/null; then
-		"$TOP/scripts/boot.sh" $mv modules "$moddir" 900 ||
+		step "$TOP/scripts/boot.sh" $mv modules "$moddir" 900 ||
 			{ echo "ERROR: the modules boot failed (see above)" >&2; extra=$((extra + 1)); }
 	else
 		echo "ERROR: building the modular kernel failed" >&2
@@ -59,10 +68,10 @@ if [ "${CHECK_MODULES:-1}" = 1 ]; then
 	dirs="$dirs $moddir"
 fi
 if [ "${CHECK_LINT:-1}" = 1 ]; then
-	"$TOP/scripts/lint.sh" || { echo "ERROR: make lint failed" >&2; extra=$((extra + 1)); }
+	step "$TOP/scripts/lint.sh" || { echo "ERROR: make lint failed" >&2; extra=$((extra + 1)); }
 fi
 if [ "${CHECK_STRESS:-120}" != 0 ]; then
-	"$TOP/scripts/stress.sh" "${CHECK_STRESS:-120}" "$stressdir" ||
+	step "$TOP/scripts/stress.sh" "${CHECK_STRESS:-120}" "$stressdir" ||
 		{ echo "ERROR: the stress run failed (see above)" >&2; extra=$((extra + 1)); }
 	dirs="$dirs $stressdir"
 fi
@@ -82,6 +91,11 @@ fi
 if [ $sum_rc != 0 ] && [ "$f" = 0 ]; then
 	echo "ERROR: summarize.py exited with $sum_rc but counted no failure" >&2
 	f=1
+fi
+if [ $extra != 0 ]; then
+	echo "$extra failed step(s) besides the tests; their reasons:"
+	grep -E '^(ERROR|stress: |lint: |checkpatch: .*[1-9][0-9]* (errors|warnings|checks))' "$steplog" |
+		grep -v '^lint: clean' | cut -c1-300 | tail -n 12 | sed 's/^/  /'
 fi
 echo "$p passed, $((f + extra)) failed"
 [ $sum_rc = 0 ] && [ $extra = 0 ]
