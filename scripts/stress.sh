@@ -51,6 +51,9 @@ for d in "KASAN:KernelAddressSanitizer initialized" "KFENCE:kfence: initialized"
 		detectors="$detectors ${d%%:*}:missing"
 	fi
 done
+# The guest's copy of what kmemleak found (only there when it found any),
+# before the verdict: the first object and the start of its backtrace.
+grep -h '^# kmemleak: ' "$logdir/ktap.log" | tr -d '\r' | sed 's/^# /stress: /' | head -n 10 >&2
 python3 - "$logdir/summary.json" "$splats" "${line#\# STRESS }" "$detectors" <<'PY'
 import json, sys
 path, splats, raw, detectors = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split()

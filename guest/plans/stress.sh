@@ -205,6 +205,11 @@ zswap_swap_off
 # A refused scan (kmemleak disabled itself) is no leak count at all.
 if echo scan >$KL && sleep 1 && echo scan >$KL; then
 	leaks=$(grep -c '^unreferenced object' $KL)
+	# What was found, for the host's report (scripts/stress.sh): the
+	# first objects with their allocation backtraces.
+	if [ "$leaks" -gt 0 ]; then
+		head -n 40 $KL | sed 's/^/# kmemleak: /' >"$KTAP"
+	fi
 else
 	missing "$KL (scan refused)"
 fi
