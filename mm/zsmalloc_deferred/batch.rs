@@ -5,11 +5,10 @@
 //!
 //! A batch is one page: a [`Batch`] header, then elements back to back.
 //! Pages are linked through the header, so queuing a full buffer allocates
-//! nothing. The links own the next page (`Option<KBox<_>>`), so the queue
-//! is plain safe code; the one raw pointer left is a CPU buffer's page
-//! while it is being filled ([`OwnedBatch::into_raw`]).
+//! nothing. The links own the next page (`Option<KBox<_>>`), and a CPU
+//! fills its page as an [`OwnedBatch`] lent out by its local lock, so all of
+//! this is safe code.
 
-use core::mem::MaybeUninit;
 use kernel::{
     alloc::Flags,
     page::PAGE_SIZE,
@@ -52,17 +51,9 @@ pub(crate) const fn capacity(elem_size: usize) -> u32 {
 pub(crate) struct BatchPage {
     /// The header: link and count.
     hdr: Batch,
-    /// Element storage, written by pushes, read by the drain.
-    elems: [MaybeUninit<u8>; PAGE_SIZE - HDR],
-}
-
-impl BatchPage {
-    /// Address of element slot 0 of the page at `b`, for the CPU buffer
-    /// that fills it through a raw pointer.
-    #[inline]
-    pub(crate) fn elems_ptr(b: *mut BatchPage) -> *mut u8 {
-        b.cast::<u8>().wrapping_add(HDR)
-    }
+    /// Element storage, written by pushes, read by the drain. Zeroed when
+    /// the page is allocated, so every byte is initialised.
+    elems: [u8; PAGE_SIZE - HDR],
 }
 
 /// Counts the page out of [`PAGES`], and frees the pages linked after it
@@ -78,9 +69,8 @@ impl Drop for BatchPage {
 }
 
 /// A batch page owned by whoever holds it, in no queue: freed when
-/// dropped. The pool and the queues move pages around as `OwnedBatch`es;
-/// only a CPU's buffer keeps its page as a raw pointer
-/// ([`OwnedBatch::into_raw`]), to fill it under the CPU's local lock.
+/// dropped. The pool, the queues and the CPU buffers move pages around as
+/// `OwnedBatch`es.
 ///
 /// # Invariants
 ///
@@ -98,22 +88,16 @@ impl OwnedBatch {
         Some(Self(page))
     }
 
-    /// Gives up ownership: the page is the caller's to keep (a CPU's
-    /// buffer) until it comes back through [`OwnedBatch::from_raw`].
-    pub(crate) fn into_raw(self) -> *mut BatchPage {
-        KBox::into_raw(self.0)
-    }
-
-    /// Takes back ownership of a page from [`OwnedBatch::into_raw`].
-    ///
-    /// # Safety
-    ///
-    /// `b` came from `into_raw` and the caller owns it: no one else uses it
-    /// and no other `OwnedBatch` is made from it.
-    pub(crate) unsafe fn from_raw(b: *mut BatchPage) -> Self {
-        // SAFETY: `b` is the box `into_raw` gave up, owned by the caller.
-        // INVARIANT: `into_raw` took it from an `OwnedBatch`, unlinked.
-        Self(unsafe { KBox::from_raw(b) })
+    /// Copies `elem`, one element, into slot `idx` of elements of its size;
+    /// one past the page is ignored (the caller queues a full page first).
+    #[inline]
+    pub(crate) fn store(&mut self, idx: u32, elem: &[u8]) {
+        let off = idx as usize * elem.len();
+        let Some(dst) = self.0.elems.get_mut(off..off + elem.len()) else {
+            return;
+        };
+        // Elements are 4 or 8 bytes.
+        let _ = copy_fixed::<4>(&mut *dst, elem) || copy_fixed::<8>(dst, elem);
     }
 
     /// Elements stored in the page (set when it is queued).
@@ -128,7 +112,20 @@ impl OwnedBatch {
 
     /// Address of element slot 0, for the drain to read `nr()` elements.
     pub(crate) fn elems(&self) -> *const u8 {
-        self.0.elems.as_ptr().cast()
+        self.0.elems.as_ptr()
+    }
+}
+
+/// Copies `src` to `dst` if both are `N` bytes long: a copy of a known
+/// size, a move where one of `src.len()` bytes would be a call to memcpy.
+#[inline]
+fn copy_fixed<const N: usize>(dst: &mut [u8], src: &[u8]) -> bool {
+    match (<&mut [u8; N]>::try_from(dst), <&[u8; N]>::try_from(src)) {
+        (Ok(d), Ok(s)) => {
+            *d = *s;
+            true
+        }
+        _ => false,
     }
 }
 

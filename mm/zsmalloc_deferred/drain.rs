@@ -20,7 +20,7 @@ use kernel::{
         Flags,
     },
     cpu::CpuId,
-    cpuhp::{self, MultiInstance},
+    cpuhp::{self, DeadCpu, MultiInstance},
     prelude::*,
     sync::atomic::Relaxed,
     time::msecs_to_jiffies,
@@ -166,9 +166,11 @@ impl Deferred {
         self.grow_pool(total.max(16), gfp);
     }
 
-    /// Hands every CPU's partial buffer to the full list. Online CPUs do it
-    /// themselves (a work item bound to each), offline ones are taken
-    /// directly: they cannot push.
+    /// Hands every CPU's partial buffer to the full list: each online CPU
+    /// does it itself (a work item bound to it). An offline CPU holds none:
+    /// its buffer was queued when it died (`dead`), or it never pushed.
+    /// One that died after the instance left the hotplug state is for the
+    /// teardown (`PinnedDrop`), the only caller then.
     ///
     /// With `only_busy`, an online CPU whose buffer looks empty is left
     /// alone, so that the idle flush wakes no idle CPU. The look is a racy
@@ -185,10 +187,6 @@ impl Deferred {
             if cpu.is_online() {
                 // The CPU stays online while `_hotplug` is held.
                 w.flush.queue_on(&self.cpu_wq, cpu);
-            } else {
-                // SAFETY: `cpu` is offline and hotplug is excluded: no one
-                // else uses its buffer.
-                unsafe { self.queue_buffer(b) };
             }
         }
         for (cpu, w) in self.cpu_work.iter() {
@@ -206,7 +204,7 @@ impl Deferred {
     /// holding the backlog lock (for as long as it takes one batch) makes
     /// it return 0 rather than wait: for reclaim, which must not block.
     pub(crate) fn reclaim(&self, nr: usize, wait: bool) -> usize {
-        self.queue_local(&self.bufs.lock());
+        self.queue_local(&mut self.bufs.lock());
         let mut done = 0;
         while done < nr {
             let b = if wait {
@@ -276,9 +274,9 @@ pub(crate) fn idle_work(d: &Deferred, (): &()) {
 /// to the drain.
 pub(crate) fn cpu_flush(d: &Deferred, cpu: &CpuId) {
     let queued = {
-        let b = d.bufs.lock();
+        let mut b = d.bufs.lock();
         let had = b.nr.load(core::sync::atomic::Ordering::Relaxed) > 0;
-        d.queue_local(&b);
+        d.queue_local(&mut b);
         had
     };
     if queued {
@@ -286,13 +284,11 @@ pub(crate) fn cpu_flush(d: &Deferred, cpu: &CpuId) {
     }
 }
 
-/// CPU hotplug: a dead CPU's buffer goes to the drain. Runs under the
-/// hotplug lock, so nothing else uses the buffer.
+/// CPU hotplug: a dead CPU's buffer goes to the drain.
 impl MultiInstance for Hooked {
-    fn dead(&self, cpu: CpuId) {
-        if let Some(b) = self.bufs.get(cpu) {
-            // SAFETY: `cpu` is dead and the hotplug lock is held.
-            unsafe { self.queue_buffer(b) };
+    fn dead(&self, cpu: &mut DeadCpu) {
+        if let Some((b, f)) = self.bufs.dead_split(cpu) {
+            self.queue_buffer(b, f);
             self.kick_drain();
         }
     }

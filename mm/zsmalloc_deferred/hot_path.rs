@@ -5,7 +5,8 @@
 //!
 //! Per call: one load of the switch, this CPU's local lock (preemption off,
 //! or migration off and a per-CPU lock on PREEMPT_RT; one helper call each
-//! way), a copy of each element into the page, two stores of the counts
+//! way) and the load and two stores of its flag that lends out the page,
+//! a copy of each element into the page, two stores of the counts
 //! (elements, slots); no shared lock, no atomic read-modify-write. Once
 //! per page (full, or standing for `slots_per_batch` slots): it is linked
 //! onto the instance's queue of full pages under that queue's spinlock
@@ -15,8 +16,8 @@
 //! dropped.
 
 use crate::{
-    batch::{BatchPage, OwnedBatch},
-    instance::{CpuBuf, Deferred},
+    batch::OwnedBatch,
+    instance::{CpuBuf, Deferred, Filling},
 };
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::{local_lock::LocalGuard, sync::atomic::Relaxed as KRelaxed};
@@ -29,6 +30,16 @@ enum Kick {
     Drain,
     /// A fresh page got its first element: make sure the idle flush runs.
     Idle,
+}
+
+/// What became of the elements offered to this CPU's buffer.
+enum Stored {
+    /// The first ones were stored, this many, with what to queue.
+    Some(u32, Kick),
+    /// The buffer has no page and there is no spare: take one and retry.
+    NoPage,
+    /// The buffer is in use by the context this one interrupted.
+    Busy,
 }
 
 impl Deferred {
@@ -63,9 +74,9 @@ impl Deferred {
         while !rest.is_empty() {
             // The guard is a temporary: this CPU's lock is dropped at the
             // end of the statement, before the workqueue or pool calls.
-            let stored = self.store_local(&self.bufs.lock(), rest, slots, &mut spare);
+            let stored = self.store_local(&mut self.bufs.lock(), rest, slots, &mut spare);
             match stored {
-                Some((k, kick)) => {
+                Stored::Some(k, kick) => {
                     done += k;
                     rest = rest.get(k as usize * self.elem_size..).unwrap_or_default();
                     match kick {
@@ -74,17 +85,16 @@ impl Deferred {
                         Kick::Idle => self.arm_idle(),
                     }
                 }
-                None => {
+                Stored::NoPage => {
                     spare = self.pool.take();
                     if spare.is_none() {
-                        // A shift, as above: a division would bring in
-                        // a divide-by-zero panic that objtool does not
-                        // know as noreturn.
-                        let left = rest.len() >> self.elem_size.trailing_zeros();
-                        self.fallbacks.add(left as u64, KRelaxed);
-                        self.trace_fallback(false);
+                        self.fall_back(rest);
                         break;
                     }
+                }
+                Stored::Busy => {
+                    self.fall_back(rest);
+                    break;
                 }
             }
         }
@@ -94,38 +104,47 @@ impl Deferred {
         done
     }
 
+    /// Counts the elements in `rest` as refused: the caller frees them.
+    #[inline]
+    fn fall_back(&self, rest: &[u8]) {
+        // A shift, as above: a division would bring in a divide-by-zero
+        // panic that objtool does not know as noreturn.
+        let left = rest.len() >> self.elem_size.trailing_zeros();
+        self.fallbacks.add(left as u64, KRelaxed);
+        self.trace_fallback(false);
+    }
+
     /// Stores the first of the elements in `elems` (each for `slots`
-    /// slots; at least one) in this CPU's buffer, locked by `b`, as many as
-    /// its page takes, installing `spare` if the buffer has no page; `None`
-    /// if it has none and there is no spare. Returns how many were stored
-    /// and what the workqueues must be asked once the lock is dropped.
+    /// slots; at least one) in this CPU's buffer, locked by `g`, as many as
+    /// its page takes, installing `spare` if the buffer has no page.
+    /// Returns how many were stored and what the workqueues must be asked
+    /// once the lock is dropped.
     #[inline]
     fn store_local(
         &self,
-        b: &LocalGuard<'_, CpuBuf>,
+        g: &mut LocalGuard<'_, CpuBuf, Filling>,
         elems: &[u8],
         slots: u32,
         spare: &mut Option<OwnedBatch>,
-    ) -> Option<(u32, Kick)> {
-        let mut batch = b.batch.load(Relaxed);
-        if batch.is_null() {
-            // The buffer owns its page as a raw pointer until `queue_buffer`.
-            batch = spare.take()?.into_raw();
-            b.batch.store(batch, Relaxed);
+    ) -> Stored {
+        let Some((b, f)) = g.split() else {
+            return Stored::Busy;
+        };
+        if f.page.is_none() {
+            f.page = spare.take();
         }
+        let Some(page) = f.page.as_mut() else {
+            return Stored::NoPage;
+        };
         let nr = b.nr.load(Relaxed);
-        let mut held = b.slots.load(Relaxed);
+        let mut held = f.slots;
         // A buffer is queued once full or standing for `slots_per_batch`
         // slots, so this one has room for at least one more element.
         let mut k = 0;
         let mut rest = elems;
         while rest.len() >= self.elem_size {
             let (elem, tail) = rest.split_at(self.elem_size);
-            // SAFETY: `batch` is this CPU's page, which only this task
-            // changes while `b` holds the CPU's lock, with room for `cap`
-            // elements, and `nr + k < cap`: a buffer with no room left is
-            // queued, so it had room on entry, and the loop stops once full.
-            unsafe { self.store(batch, nr + k, elem) };
+            page.store(nr + k, elem);
             rest = tail;
             k += 1;
             held = held.saturating_add(slots);
@@ -134,73 +153,51 @@ impl Deferred {
             }
         }
         b.nr.store(nr + k, Relaxed);
-        b.slots.store(held, Relaxed);
-        Some((
+        f.slots = held;
+        Stored::Some(
             k,
             if nr + k == self.cap || held >= self.slots_per_batch {
-                self.queue_local(b);
+                self.queue_buffer(b, f);
                 Kick::Drain
             } else if nr == 0 {
                 Kick::Idle
             } else {
                 Kick::Nothing
             },
-        ))
+        )
     }
 
-    /// Copies `elem`, one element, into slot `nr` of `batch`.
-    ///
-    /// # Safety
-    ///
-    /// `batch` is a page owned by this CPU's buffer, which no one else
-    /// uses meanwhile, and `nr < self.cap`.
-    #[inline]
-    unsafe fn store(&self, batch: *mut BatchPage, nr: u32, elem: &[u8]) {
-        let dst = BatchPage::elems_ptr(batch).wrapping_add(nr as usize * self.elem_size);
-        // Fixed-size copies: a copy of `elem_size` bytes would be a call
-        // to memcpy.
-        // SAFETY: Slot `nr` is in the page and ours (caller), aligned to
-        // `elem_size` since the header is 16 bytes.
-        unsafe {
-            if let Ok(v) = <[u8; 4]>::try_from(elem) {
-                dst.cast::<u32>().write(u32::from_ne_bytes(v));
-            } else if let Ok(v) = <[u8; 8]>::try_from(elem) {
-                dst.cast::<u64>().write(u64::from_ne_bytes(v));
-            }
+    /// Moves this CPU's buffer, locked by `g`, to the full list if it
+    /// holds elements; the next push takes a fresh page.
+    pub(crate) fn queue_local(&self, g: &mut LocalGuard<'_, CpuBuf, Filling>) {
+        if let Some((b, f)) = g.split() {
+            self.queue_buffer(b, f);
         }
     }
 
-    /// Moves this CPU's buffer, locked by `b`, to the full list if it
-    /// holds elements; the next push takes a fresh page.
-    pub(crate) fn queue_local(&self, b: &LocalGuard<'_, CpuBuf>) {
-        // SAFETY: `b` holds this CPU's local lock.
-        unsafe { self.queue_buffer(b) };
-    }
-
-    /// Moves a buffer to the full list if it holds elements; an empty one
-    /// keeps its page.
-    ///
-    /// # Safety
-    ///
-    /// No one else uses `b`: the caller holds its CPU's local lock, or that
-    /// CPU is offline (dead, or not online while CPU hotplug is excluded).
-    pub(crate) unsafe fn queue_buffer(&self, b: &CpuBuf) {
+    /// Moves a buffer, `b` and its page `f`, to the full list if it holds
+    /// elements; an empty one keeps its page.
+    pub(crate) fn queue_buffer(&self, b: &CpuBuf, f: &mut Filling) {
         if b.nr.load(Relaxed) == 0 {
             return;
         }
-        let batch = b.batch.swap(core::ptr::null_mut(), Relaxed);
-        let nr = b.nr.swap(0, Relaxed);
-        b.slots.store(0, Relaxed);
-        if batch.is_null() {
-            return;
+        if let Some(batch) = Self::take_page(b, f) {
+            let nr = batch.nr();
+            self.full.lock().push_back(batch);
+            self.queued_elems.add(u64::from(nr), KRelaxed);
+            self.batches_queued.add(1, KRelaxed);
         }
-        // SAFETY: The buffer held the page `store_local` installed from
-        // `into_raw`, which the caller's exclusion gives to us alone;
-        // swapped out above, no one else takes it.
-        let mut batch = unsafe { OwnedBatch::from_raw(batch) };
+    }
+
+    /// Takes the page out of a buffer, `b` and `f`, with its count of
+    /// elements set, leaving the buffer empty.
+    pub(crate) fn take_page(b: &CpuBuf, f: &mut Filling) -> Option<OwnedBatch> {
+        // Only the owner of `f` writes the count: no read-modify-write.
+        let nr = b.nr.load(Relaxed);
+        b.nr.store(0, Relaxed);
+        f.slots = 0;
+        let mut batch = f.page.take()?;
         batch.set_nr(nr);
-        self.full.lock().push_back(batch);
-        self.queued_elems.add(u64::from(nr), KRelaxed);
-        self.batches_queued.add(1, KRelaxed);
+        Some(batch)
     }
 }

@@ -10,14 +10,13 @@
 //! everything and frees it all.
 
 use crate::{
-    batch::{BatchPage, BatchQueue, OwnedBatch},
+    batch::{BatchQueue, OwnedBatch},
     debugfs::{create_files, Registered},
     pool::PagePool,
 };
 use core::{
     ops::Deref,
-    ptr,
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32},
+    sync::atomic::{AtomicBool, AtomicU32},
 };
 use kernel::{
     cpu::{possible_cpus, CpuId},
@@ -54,33 +53,27 @@ pub(crate) const RUN_BUCKETS: usize = 12;
 /// Part of RAM the pool of one instance may ever hold (1/64, ~1.6%).
 const POOL_MAX_RAM_SHIFT: u32 = 6;
 
-/// This CPU's current buffer.
+/// What other CPUs may read of a CPU's buffer.
 ///
-/// Changed only by its own CPU under the CPU's local lock, or by anyone once
-/// that CPU is dead; others may read `nr` for stats. The fields are `core`
-/// atomics used with `Relaxed` loads and stores only: plain moves, no
-/// read-modify-write and, unlike the `kernel` atomics, no call into C on
-/// the hot path.
-#[repr(C)]
+/// Changed only by its own CPU under the CPU's local lock, or by the hotplug
+/// callback once that CPU is dead; others read `nr` for stats and to skip
+/// idle CPUs. A `core` atomic used with `Relaxed` loads and stores only:
+/// plain moves, no read-modify-write and, unlike the `kernel` atomics, no
+/// call into C on the hot path.
 pub(crate) struct CpuBuf {
-    /// The page being filled; null until the first push after a rotation.
-    pub(crate) batch: AtomicPtr<BatchPage>,
-    /// Elements in `batch`.
+    /// Elements in the page being filled.
     pub(crate) nr: AtomicU32,
-    /// Slots the elements in `batch` stand for (an element may stand for
-    /// a run of them).
-    pub(crate) slots: AtomicU32,
 }
 
-impl CpuBuf {
-    /// No page, no elements.
-    fn new() -> Self {
-        Self {
-            batch: AtomicPtr::new(ptr::null_mut()),
-            nr: AtomicU32::new(0),
-            slots: AtomicU32::new(0),
-        }
-    }
+/// The page a CPU fills, which only the holder of the CPU's local lock
+/// touches (lent out by the guard, see `LocalLocked`).
+#[derive(Default)]
+pub(crate) struct Filling {
+    /// The page being filled; `None` until the first push after a rotation.
+    pub(crate) page: Option<OwnedBatch>,
+    /// Slots the elements in `page` stand for (an element may stand for
+    /// a run of them).
+    pub(crate) slots: u32,
 }
 
 /// A CPU's two work items, each with the CPU it belongs to.
@@ -131,7 +124,7 @@ pub(crate) struct Deferred {
     /// [`IDLE_MS`]; [`Deferred::idle_ms`] is the one in force.
     pub(crate) idle_ms: Atomic<u32>,
     /// Each CPU's buffer being filled, behind the CPU's local lock.
-    pub(crate) bufs: LocalLocked<CpuBuf>,
+    pub(crate) bufs: LocalLocked<CpuBuf, Filling>,
     /// Full (or flushed partial) batches not yet picked up by the drain.
     /// Taken once per page by a push (not per element), and by the drain
     /// to move them all to `backlog`; nothing is taken or freed under it.
@@ -290,7 +283,11 @@ impl Deferred {
             drain_priv,
             enabled: AtomicBool::new(true),
             idle_ms: Atomic::new(0),
-            bufs: kernel::new_local_locked!(GFP_KERNEL, |_| CpuBuf::new(), "zs_deferred_buf")?,
+            bufs: kernel::new_local_locked!(
+                GFP_KERNEL,
+                |_| CpuBuf { nr: AtomicU32::new(0) },
+                "zs_deferred_buf"
+            )?,
             cpu_work: PerCpu::new(GFP_KERNEL, CpuWork::new)?,
             full <- kernel::new_spinlock!(BatchQueue::new()),
             pool <- PagePool::new(pool_min, pool_max),
@@ -382,7 +379,7 @@ impl Deferred {
 /// back with the allocator.
 #[pinned_drop]
 impl PinnedDrop for Deferred {
-    fn drop(self: Pin<&mut Self>) {
+    fn drop(mut self: Pin<&mut Self>) {
         let d: &Self = &self;
         crate::params::unregister(d);
         d.enabled
@@ -393,17 +390,25 @@ impl PinnedDrop for Deferred {
             w.drain.disable_sync();
             w.flush.disable_sync();
         }
-        for (_, b) in d.bufs.iter() {
-            // No push can run any more and every work item is gone, so no
-            // CPU uses its buffer; a non-empty one was queued by the flush.
-            let batch = b
-                .batch
-                .swap(ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
-            if !batch.is_null() {
-                // SAFETY: The buffer owned the page (installed from
-                // `OwnedBatch::into_raw`), now swapped out; no one else
-                // uses it.
-                d.pool.put(unsafe { OwnedBatch::from_raw(batch) });
+        // Every page goes back to the pool, to be freed below. A CPU that
+        // died after the hotplug node went still holds its elements, which
+        // are drained first. No push or work item runs any more.
+        let mut left = BatchQueue::new();
+        let bufs = &mut self.as_mut().project().bufs;
+        for cpu in possible_cpus() {
+            if let Some((b, f)) = bufs.split_mut(cpu) {
+                if let Some(page) = Self::take_page(b, f) {
+                    left.push_back(page);
+                }
+            }
+        }
+        let d: &Self = &self;
+        while let Some(b) = left.pop_front() {
+            if b.nr() > 0 {
+                d.queued_elems.add(u64::from(b.nr()), Relaxed);
+                d.drain_batch(b);
+            } else {
+                d.pool.put(b);
             }
         }
         d.shrink_pool(0);

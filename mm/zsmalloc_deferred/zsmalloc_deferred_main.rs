@@ -37,7 +37,10 @@ mod tests;
 mod trace;
 
 use instance::{Deferred, Handle};
-use kernel::{bindings, error::from_err_ptr, prelude::*};
+use kernel::{bindings, error::from_err_ptr, prelude::*, types::ForeignOwnable};
+
+/// An instance as the C API hands it out, through [`ForeignOwnable`].
+type Owned = Pin<KBox<Handle>>;
 
 /// Prefix of this file's `pr_*!` messages (what `module!` sets for modules).
 const __LOG_PREFIX: &[u8] = b"zs_deferred\0";
@@ -48,8 +51,9 @@ const __LOG_PREFIX: &[u8] = b"zs_deferred\0";
 ///
 /// `d` came from [`zs_deferred_create`] and was not destroyed.
 unsafe fn instance<'a>(d: *mut bindings::zs_deferred) -> &'a Deferred {
-    // SAFETY: By the safety requirements, `d` is a live, pinned `Handle`.
-    unsafe { &*d.cast::<Handle>() }
+    // SAFETY: By the safety requirements, `d` came from `into_foreign` and
+    // `from_foreign` has not been called on it.
+    unsafe { Owned::borrow(d.cast()) }.get_ref()
 }
 
 /// Turns the C handle back into the instance, and the `nr` elements at
@@ -92,18 +96,16 @@ pub unsafe extern "C" fn zs_deferred_create(
         pr_warn!("create without a name or ops\n");
         return EINVAL.to_ptr();
     }
-    // SAFETY: `name` is a valid C string (caller).
-    let name = unsafe { CStr::from_char_ptr(name) };
-    // SAFETY: `ops` is valid (caller).
-    let ops = unsafe { &*ops };
+    // SAFETY: Both are non-null, so `name` is a valid C string and `ops`
+    // is valid for the instance's life (caller).
+    let (name, ops) = unsafe { (CStr::from_char_ptr(name), &*ops) };
     let Some(drain) = ops.drain else {
         pr_warn!("{name:?}: no drain callback\n");
         return EINVAL.to_ptr();
     };
     match Deferred::create(name, ops.elem_size as usize, drain, priv_, capacity) {
-        // SAFETY: Ownership goes to C until `zs_deferred_destroy`; the
-        // instance is never moved out of its box.
-        Ok(d) => KBox::into_raw(unsafe { Pin::into_inner_unchecked(d) }).cast(),
+        // Ownership goes to C until `zs_deferred_destroy`.
+        Ok(d) => d.into_foreign().cast(),
         Err(e) => e.to_ptr(),
     }
 }
@@ -212,9 +214,9 @@ pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
     }
     // Dropping it leaves the hotplug state, then tears the instance down
     // (`PinnedDrop for Deferred`).
-    // SAFETY: `d` came from `KBox::into_raw` in `zs_deferred_create`, and
-    // the caller gives up its handle.
-    drop(unsafe { Pin::new_unchecked(KBox::from_raw(d.cast::<Handle>())) });
+    // SAFETY: `d` came from `into_foreign` in `zs_deferred_create`, and the
+    // caller gives up its handle: no borrow of it is left.
+    drop(unsafe { Owned::from_foreign(d.cast()) });
 }
 
 /// The runtime switch; see `include/linux/zsmalloc.h`.

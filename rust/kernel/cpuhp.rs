@@ -18,7 +18,7 @@ use crate::{
     prelude::*,
     str::{CStr, CStrExt},
     sync::atomic::{Acquire, Atomic, Release},
-    types::Opaque,
+    types::{NotThreadSafe, Opaque},
 };
 use core::{
     marker::{PhantomData, PhantomPinned},
@@ -35,7 +35,29 @@ pub trait MultiInstance: Sync {
 
     /// Cleans up after `cpu` has died: runs on a control CPU, with the CPU
     /// hotplug lock held, once `cpu` runs nothing any more.
-    fn dead(&self, cpu: CpuId);
+    fn dead(&self, cpu: &mut DeadCpu);
+}
+
+/// A CPU that has died, lent to [`MultiInstance::dead`]: it runs nothing,
+/// and cannot come back up before the callback returns. Per-CPU data that
+/// only that CPU's own tasks touch can be taken over through it, e.g. with
+/// [`LocalLocked::dead_split`](crate::local_lock::LocalLocked::dead_split).
+///
+/// # Invariants
+///
+/// `cpu` is dead, a CPU hotplug callback is running for it with the
+/// hotplug lock held for writing, and only that callback has this value.
+pub struct DeadCpu {
+    cpu: CpuId,
+    _not_send: NotThreadSafe,
+}
+
+impl DeadCpu {
+    /// The CPU that died.
+    #[inline]
+    pub fn id(&self) -> CpuId {
+        self.cpu
+    }
 }
 
 /// A dynamically allocated multi-instance state of the prepare section,
@@ -51,7 +73,7 @@ pub trait MultiInstance: Sync {
 /// # Examples
 ///
 /// ```
-/// use kernel::{cpu::CpuId, cpuhp::{Instance, MultiInstance, PrepareState},
+/// use kernel::{cpuhp::{DeadCpu, Instance, MultiInstance, PrepareState},
 ///              sync::atomic::{Atomic, Relaxed}};
 ///
 /// #[pin_data]
@@ -60,7 +82,7 @@ pub trait MultiInstance: Sync {
 /// }
 ///
 /// impl MultiInstance for Counter {
-///     fn dead(&self, _cpu: CpuId) {
+///     fn dead(&self, _cpu: &mut DeadCpu) {
 ///         self.deaths.add(1, Relaxed);
 ///     }
 /// }
@@ -271,8 +293,14 @@ unsafe extern "C" fn dead_callback<T: MultiInstance>(
     node: *mut bindings::hlist_node,
 ) -> c_int {
     if let Some(cpu) = CpuId::from_u32(cpu) {
+        // INVARIANT: The hotplug core calls this after `cpu` died (or
+        // failed to come up), with the hotplug lock held for writing.
+        let mut dead = DeadCpu {
+            cpu,
+            _not_send: NotThreadSafe,
+        };
         // SAFETY: As in `prepare_callback`.
-        unsafe { instance_data::<T>(node) }.dead(cpu);
+        unsafe { instance_data::<T>(node) }.dead(&mut dead);
     }
     0
 }
