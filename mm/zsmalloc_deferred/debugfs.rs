@@ -135,7 +135,7 @@ pub(crate) fn create_files<'data>(d: &'data Registered, dir: &ScopedDir<'data, '
 }
 
 /// `/sys/kernel/debug/zs_deferred` and its `pages` file.
-struct Root {
+pub(crate) struct Root {
     /// The directory; each instance's `Scope` holds a reference too.
     dir: Dir,
     /// `pages`; `None` if there was no memory for it.
@@ -143,19 +143,9 @@ struct Root {
 }
 
 kernel::sync::global_lock! {
-    // SAFETY: `init()` initialises it at module init, before any instance
-    // can be created.
-    unsafe(uninit) static ROOT: Mutex<Option<Root>> = None;
-}
-
-/// Module init: readies the lock of the root directory.
-///
-/// # Safety
-///
-/// Called once, from `zs_deferred_init()`, before any instance exists.
-pub(crate) unsafe fn init() {
-    // SAFETY: Called once, before any use (caller).
-    unsafe { ROOT.init() };
+    // SAFETY: `zs_deferred_init()` initialises it at module init, before
+    // any instance can be created.
+    pub(crate) unsafe(uninit) static ROOT: Mutex<Option<Root>> = None;
 }
 
 /// The directory instances go in, created with `pages` by the first one.

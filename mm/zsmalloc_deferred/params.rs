@@ -44,10 +44,11 @@ static READY: Atomic<bool> = Atomic::new(false);
 /// `zsmalloc_deferred_module.c`.
 #[no_mangle]
 pub(crate) extern "C" fn zs_deferred_init() {
-    // SAFETY: Called exactly once, before any instance exists.
+    // SAFETY: Called exactly once, before any instance exists, so before
+    // any use of either lock.
     unsafe {
         INSTANCES.init();
-        crate::debugfs::init();
+        crate::debugfs::ROOT.init();
     }
     READY.store(true, Release);
 }
