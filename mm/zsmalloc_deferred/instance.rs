@@ -394,7 +394,7 @@ impl PinnedDrop for Deferred {
         // died after the hotplug node went still holds its elements, which
         // are drained first. No push or work item runs any more.
         let mut left = BatchQueue::new();
-        let bufs = &mut self.as_mut().project().bufs;
+        let bufs = self.as_mut().project().bufs;
         for cpu in possible_cpus() {
             if let Some((b, f)) = bufs.split_mut(cpu) {
                 if let Some(page) = Self::take_page(b, f) {

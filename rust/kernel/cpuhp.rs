@@ -41,7 +41,7 @@ pub trait MultiInstance: Sync {
 /// A CPU that has died, lent to [`MultiInstance::dead`]: it runs nothing,
 /// and cannot come back up before the callback returns. Per-CPU data that
 /// only that CPU's own tasks touch can be taken over through it, e.g. with
-/// [`LocalLocked::dead_split`](crate::local_lock::LocalLocked::dead_split).
+/// `LocalLocked::dead_split()` (`kernel::local_lock`).
 ///
 /// # Invariants
 ///
