@@ -88,12 +88,14 @@ impl OwnedBatch {
         Some(Self(page))
     }
 
-    /// Copies `elem`, one element, into slot `idx` of elements of its size;
-    /// one past the page is ignored (the caller queues a full page first).
+    /// Copies `elem`, one element, into slot `idx` of elements of its size.
+    /// The caller queues a full page before storing more, so a slot past
+    /// the page is a bug: warned about and not stored.
     #[inline]
     pub(crate) fn store(&mut self, idx: u32, elem: &[u8]) {
         let off = idx as usize * elem.len();
         let Some(dst) = self.0.elems.get_mut(off..off + elem.len()) else {
+            kernel::warn_on!(true);
             return;
         };
         // Elements are 4 or 8 bytes.

@@ -169,8 +169,12 @@ impl Deferred {
     /// Hands every CPU's partial buffer to the full list: each online CPU
     /// does it itself (a work item bound to it). An offline CPU holds none:
     /// its buffer was queued when it died (`dead`), or it never pushed.
-    /// One that died after the instance left the hotplug state is for the
-    /// teardown (`PinnedDrop`), the only caller then.
+    /// Two exceptions, both left to the teardown (`PinnedDrop`), which
+    /// takes every buffer: a CPU that died after the instance left the
+    /// hotplug state, and one that root stopped half-way down, above this
+    /// state (`CONFIG_CPU_HOTPLUG_STATE_CONTROL`'s `hotplug/target`, a
+    /// debugging knob), whose buffer waits until it comes back or the
+    /// instance goes.
     ///
     /// With `only_busy`, an online CPU whose buffer looks empty is left
     /// alone, so that the idle flush wakes no idle CPU. The look is a racy

@@ -55,9 +55,9 @@ const POOL_MAX_RAM_SHIFT: u32 = 6;
 
 /// What other CPUs may read of a CPU's buffer.
 ///
-/// Changed only by its own CPU under the CPU's local lock, or by the hotplug
-/// callback once that CPU is dead; others read `nr` for stats and to skip
-/// idle CPUs. A `core` atomic used with `Relaxed` loads and stores only:
+/// Changed only by its own CPU under the CPU's local lock, by the hotplug
+/// callback once that CPU is dead, or by the teardown, which has the
+/// instance to itself; others read `nr` for stats and to skip idle CPUs. A `core` atomic used with `Relaxed` loads and stores only:
 /// plain moves, no read-modify-write and, unlike the `kernel` atomics, no
 /// call into C on the hot path.
 pub(crate) struct CpuBuf {
@@ -406,6 +406,7 @@ impl PinnedDrop for Deferred {
         while let Some(b) = left.pop_front() {
             if b.nr() > 0 {
                 d.queued_elems.add(u64::from(b.nr()), Relaxed);
+                d.batches_queued.add(1, Relaxed);
                 d.drain_batch(b);
             } else {
                 d.pool.put(b);

@@ -294,7 +294,11 @@ unsafe extern "C" fn dead_callback<T: MultiInstance>(
 ) -> c_int {
     if let Some(cpu) = CpuId::from_u32(cpu) {
         // INVARIANT: The hotplug core calls this after `cpu` died (or
-        // failed to come up), with the hotplug lock held for writing.
+        // failed to come up: its takedown runs first), with the hotplug
+        // lock held for writing. Instances join and leave the state only
+        // with the `_nocalls` calls and the state is removed without
+        // calls, so no teardown runs here for an online CPU under the read
+        // lock alone.
         let mut dead = DeadCpu {
             cpu,
             _not_send: NotThreadSafe,

@@ -23,14 +23,14 @@ use crate::{
     cpuhp::DeadCpu,
     percpu::PerCpu,
     str::{CStr, CStrExt},
-    sync::LockClassKey,
+    sync::{barrier::barrier, LockClassKey},
     types::{NotThreadSafe, Opaque},
 };
 use core::{
     cell::UnsafeCell,
     ops::Deref,
     pin::Pin,
-    sync::atomic::{compiler_fence, AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, Ordering},
 };
 
 /// Creates a [`LocalLocked`] whose locks get a lock class of their own,
@@ -66,8 +66,10 @@ struct Slot<T, U> {
     data: T,
     /// Whether a guard on this CPU has lent out `owned`. Only this CPU
     /// changes it, with its lock held: a second guard on the same CPU (a
-    /// nested `lock()`, which only an interrupt can get past the lock
-    /// with) finds it set and gets no `U`.
+    /// nested `lock()`: an interrupt handler, or without `PREEMPT_RT` a
+    /// task that holds a guard already; lockdep reports both) finds it set
+    /// and gets no `U`. A `core` atomic with `Relaxed` loads and stores: a
+    /// plain move, where the `kernel` atomics may be a call into C.
     lent: AtomicBool,
     owned: UnsafeCell<U>,
 }
@@ -162,7 +164,9 @@ impl<T: Sync, U: Send + Default> LocalLocked<T, U> {
         // INVARIANT: Every possible CPU's lock was initialised above.
         Ok(Self { slots })
     }
+}
 
+impl<T: Sync, U: Send> LocalLocked<T, U> {
     /// Takes this CPU's lock; the guard gives this CPU's `T`, and its `U`
     /// unless an outer guard on this CPU has it.
     #[inline]
@@ -176,17 +180,17 @@ impl<T: Sync, U: Send + Default> LocalLocked<T, U> {
         let slot = unsafe { &*slot };
         // Plain load and store: only this CPU writes the flag, and whatever
         // interrupts this puts it back before returning.
-        let lent = !slot.lent.load(Ordering::Relaxed);
-        if lent {
+        let has_owned = !slot.lent.load(Ordering::Relaxed);
+        if has_owned {
             slot.lent.store(true, Ordering::Relaxed);
             // Accesses to `U` stay after the flag is set, as seen by an
             // interrupt on this CPU.
-            compiler_fence(Ordering::Acquire);
+            barrier();
         }
         LocalGuard {
             slot,
             lock,
-            lent,
+            has_owned,
             _not_send: NotThreadSafe,
         }
     }
@@ -206,10 +210,12 @@ impl<T: Sync, U: Send + Default> LocalLocked<T, U> {
     #[inline]
     pub fn dead_split<'a>(&'a self, cpu: &'a mut DeadCpu) -> Option<(&'a T, &'a mut U)> {
         let slot = self.slots.get(cpu.id())?;
-        // SAFETY: `cpu` runs nothing and holds no guard (a guard keeps its
-        // CPU from going down), and none can be taken on it until it comes
-        // back up, which waits for the callback; `&mut DeadCpu` is lent to
-        // one callback at a time and borrowed for as long as the result.
+        // SAFETY: `cpu` runs nothing and no guard on it is left: a guard
+        // keeps its CPU from going down (preemption off; on PREEMPT_RT,
+        // migration off, which the hotplug code waits out before the CPU
+        // dies). None can be taken on it until it comes back up, which
+        // waits for the callback; `&mut DeadCpu` is lent to one callback at
+        // a time and borrowed for as long as the result.
         Some((&slot.data, unsafe { &mut *slot.owned.get() }))
     }
 
@@ -231,8 +237,8 @@ impl<T: Sync, U: Send + Default> LocalLocked<T, U> {
 pub struct LocalGuard<'a, T, U = ()> {
     slot: &'a Slot<T, U>,
     lock: *mut bindings::local_lock_t,
-    /// Whether this guard has the slot's `U` (see `Slot::lent`).
-    lent: bool,
+    /// Whether this guard set the slot's `lent` flag and so has its `U`.
+    has_owned: bool,
     _not_send: NotThreadSafe,
 }
 
@@ -246,10 +252,11 @@ impl<T, U> LocalGuard<'_, T, U> {
 
     /// This CPU's `T`, and its `U` for as long as the borrow of the guard;
     /// `None` if an outer guard on this CPU has the `U` (this guard was
-    /// taken by an interrupt, or by the same task twice).
+    /// taken by an interrupt handler, or without `PREEMPT_RT` by a task
+    /// that holds one already).
     #[inline]
     pub fn split(&mut self) -> Option<(&T, &mut U)> {
-        if !self.lent {
+        if !self.has_owned {
             return None;
         }
         // SAFETY: This guard set `lent` in `LocalLocked::lock`, so no other
@@ -272,9 +279,9 @@ impl<T, U> Deref for LocalGuard<'_, T, U> {
 impl<T, U> Drop for LocalGuard<'_, T, U> {
     #[inline]
     fn drop(&mut self) {
-        if self.lent {
+        if self.has_owned {
             // Accesses to `U` stay before the flag is cleared.
-            compiler_fence(Ordering::Release);
+            barrier();
             self.slot.lent.store(false, Ordering::Relaxed);
         }
         // SAFETY: This task took the lock of this CPU (which it has not left)
