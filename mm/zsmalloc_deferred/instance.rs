@@ -57,9 +57,10 @@ const POOL_MAX_RAM_SHIFT: u32 = 6;
 ///
 /// Changed only by its own CPU under the CPU's local lock, by the hotplug
 /// callback once that CPU is dead, or by the teardown, which has the
-/// instance to itself; others read `nr` for stats and to skip idle CPUs. A `core` atomic used with `Relaxed` loads and stores only:
-/// plain moves, no read-modify-write and, unlike the `kernel` atomics, no
-/// call into C on the hot path.
+/// instance to itself; others read `nr` for stats and to skip idle CPUs.
+/// A `core` atomic used with `Relaxed` loads and stores only: plain moves,
+/// no read-modify-write and, unlike the `kernel` atomics, no call into C
+/// on the hot path.
 pub(crate) struct CpuBuf {
     /// Elements in the page being filled.
     pub(crate) nr: AtomicU32,
