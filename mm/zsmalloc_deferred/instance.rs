@@ -4,7 +4,8 @@
 //! torn down. The hot path is in `hot_path.rs`, the drain in `drain.rs`.
 //!
 //! Lifetime: `create` returns a pinned box, which the C API leaks to its
-//! user until `zs_deferred_destroy()`; dropping it unhooks CPU hotplug
+//! user until `zs_deferred_destroy()`; dropping it leaves the list the
+//! module parameters apply to (`registry::Registered`), unhooks CPU hotplug
 //! (`cpuhp::Instance`), removes the debugfs files (`debugfs::Scope`),
 //! unregisters the shrinker, then (`PinnedDrop`) turns off pushes, drains
 //! everything and frees it all.
@@ -26,7 +27,7 @@ use kernel::{
     page::totalram_pages,
     percpu::PerCpu,
     prelude::*,
-    shrinker,
+    registry, shrinker,
     str::CString,
     sync::{
         atomic::{Atomic, Relaxed},
@@ -184,11 +185,15 @@ unsafe impl Sync for Deferred {}
 /// the drain (`MultiInstance for Deferred`, in `drain.rs`).
 pub(crate) static CPU_DEAD: PrepareState<Hooked> = PrepareState::new();
 
-/// An instance as its users hold it: registered as a shrinker
-/// (`shrinker.rs`), with its debugfs files (`debugfs.rs`) and in
-/// [`CPU_DEAD`]. Dropping it leaves the hotplug state, removes the files,
+/// An instance as its users hold it: in the list the module parameters
+/// apply to (`params::INSTANCES`), in [`CPU_DEAD`], registered as a
+/// shrinker (`shrinker.rs`) and with its debugfs files (`debugfs.rs`).
+/// Dropping it leaves the list and the hotplug state, removes the files,
 /// unregisters the shrinker, then tears the instance down.
-pub(crate) type Handle = Instance<Hooked>;
+pub(crate) type Handle = registry::Registered<Listed, crate::params::INSTANCES>;
+
+/// What the list of live instances holds: an instance in [`CPU_DEAD`].
+pub(crate) type Listed = Instance<Hooked>;
 
 /// An instance with its shrinker and debugfs files: what the hotplug state
 /// holds.
@@ -331,7 +336,10 @@ impl Deferred {
             ),
         }? Error);
         let d = KBox::pin_init(
-            Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", hooked),
+            registry::Registered::new(
+                &crate::params::INSTANCES,
+                Instance::new(&CPU_DEAD, c"mm/zs_deferred:dead", hooked),
+            ),
             GFP_KERNEL,
         )?;
         let added = d.grow_pool(pool_min, GFP_KERNEL);
@@ -339,9 +347,8 @@ impl Deferred {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
             return Err(ENOMEM);
         }
-        crate::params::register(&d)?;
-        // A `pool_max` written since the bounds above were taken did not
-        // reach this instance, which was not listed yet.
+        // A `pool_max` written since the bounds above were taken and before
+        // this instance was listed did not reach it.
         d.apply_pool_bounds();
         Ok(d)
     }
@@ -372,8 +379,8 @@ impl Deferred {
 
 /// Teardown, whatever the path: `zs_deferred_destroy()`, a failed `create`
 /// (after its allocations succeeded) or a test instance going out of scope.
-/// The hotplug node, the debugfs files and the shrinker are gone before
-/// this runs (see [`Handle`]). Nothing can reach the instance once it
+/// The list entry, the hotplug node, the debugfs files and the shrinker are
+/// gone before this runs (see [`Handle`]). Nothing can reach it once it
 /// returns: pushes are off, every work item is cancelled or
 /// finished (the workqueues, empty, are destroyed when the fields are
 /// dropped right after); what was pushed has been drained and every page is
@@ -382,7 +389,6 @@ impl Deferred {
 impl PinnedDrop for Deferred {
     fn drop(mut self: Pin<&mut Self>) {
         let d: &Self = &self;
-        crate::params::unregister(d);
         d.enabled
             .store(false, core::sync::atomic::Ordering::Release);
         d.idle_work.disable_sync();

@@ -10,9 +10,10 @@
 //! declared in `zsmalloc_deferred_module.c`, which calls the functions
 //! below.
 
-use crate::instance::{pool_ram_bound, Deferred, IDLE_MS, IDLE_MS_MAX};
+use crate::instance::{pool_ram_bound, Deferred, Listed, IDLE_MS, IDLE_MS_MAX};
 use kernel::{
     prelude::*,
+    registry::Members,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
 };
 
@@ -20,18 +21,12 @@ use kernel::{
 /// from its capacity (`instance::pool_bounds`).
 static POOL_MAX: Atomic<usize> = Atomic::new(0);
 
-/// A live instance, listed in [`INSTANCES`](static@INSTANCES) from
-/// `create` to its drop.
-struct Live(*const Deferred);
-
-// SAFETY: `Deferred` is `Sync`; the pointer is only dereferenced under the
-// lock of `INSTANCES`, on whichever CPU takes it.
-unsafe impl Send for Live {}
-
 kernel::sync::global_lock! {
     // SAFETY: `zs_deferred_init()` initialises it at module init, before any
     // instance can be created.
-    unsafe(uninit) static INSTANCES: Mutex<KVec<Live>> = KVec::new();
+    /// The live instances, which the parameters apply to: each is in it
+    /// from its creation to its drop (`instance::Handle`).
+    pub(crate) unsafe(uninit) static INSTANCES: Mutex<Members<Listed>> = Members::new();
 }
 
 /// Set once [`INSTANCES`](static@INSTANCES) is initialised. Parameters
@@ -53,28 +48,13 @@ pub(crate) extern "C" fn zs_deferred_init() {
     READY.store(true, Release);
 }
 
-/// Adds `d` to the instances the parameters apply to.
-pub(crate) fn register(d: &Deferred) -> Result {
-    INSTANCES.lock().push(Live(d), GFP_KERNEL)?;
-    Ok(())
-}
-
-/// Removes `d`; once this returns, no parameter write reaches it. A no-op
-/// for an instance that was never added.
-pub(crate) fn unregister(d: &Deferred) {
-    let me: *const Deferred = d;
-    INSTANCES.lock().retain(|l| l.0 != me);
-}
-
 /// Calls `f` on every live instance, under the lock that keeps them live.
 fn for_each(f: impl Fn(&Deferred)) {
     if !READY.load(Acquire) {
         return;
     }
-    for l in INSTANCES.lock().iter() {
-        // SAFETY: An instance leaves the list in its drop, under this lock,
-        // before any of it is freed; listed means live.
-        f(unsafe { &*l.0 });
+    for d in INSTANCES.lock().iter() {
+        f(d);
     }
 }
 

@@ -996,6 +996,32 @@ mod cases {
         Ok(())
     }
 
+    /// The list the module parameters apply to holds the live instances
+    /// only: an instance joins when created and leaves when dropped, so a
+    /// parameter write never reaches a freed one.
+    #[test]
+    fn parameters_reach_live_instances_only() -> Result {
+        fn listed(d: *const Deferred) -> bool {
+            crate::params::INSTANCES.lock().iter().any(|l| {
+                let l: &Deferred = l;
+                core::ptr::eq(l, d)
+            })
+        }
+        let r = Recorder::new(4, 64)?;
+        let a = instance(c"kunit_listed_a", &r, 64)?;
+        let b = instance(c"kunit_listed_b", &r, 64)?;
+        let (pa, pb): (*const Deferred, *const Deferred) = (&*a, &*b);
+        assert!(listed(pa) && listed(pb));
+        drop(a);
+        assert!(!listed(pa) && listed(pb));
+        // Applied to the live one.
+        let param = crate::params::zs_deferred_param_idle_ms();
+        assert_eq!(crate::params::zs_deferred_param_set_idle_ms(param), 0);
+        drop(b);
+        assert!(!listed(pb));
+        Ok(())
+    }
+
     /// The queue of batch pages keeps first-in, first-out order across its
     /// two stacks and an append, and dropping a long queue frees every page
     /// without recursing once per page (which would overflow the stack).

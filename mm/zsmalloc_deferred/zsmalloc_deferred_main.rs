@@ -40,41 +40,18 @@ use instance::{Deferred, Handle};
 use kernel::{bindings, error::from_err_ptr, prelude::*, types::ForeignOwnable};
 
 /// An instance as the C API hands it out, through [`ForeignOwnable`].
+///
+/// Each exported function turns its C handle back into the instance in one
+/// `unsafe` block, for which its caller's contract (its `# Safety`) is the
+/// justification: `d` came from [`zs_deferred_create`] and was not destroyed.
 type Owned = Pin<KBox<Handle>>;
 
 /// Prefix of this file's `pr_*!` messages (what `module!` sets for modules).
 const __LOG_PREFIX: &[u8] = b"zs_deferred\0";
 
-/// Turns the C handle back into the instance.
-///
-/// # Safety
-///
-/// `d` came from [`zs_deferred_create`] and was not destroyed.
-unsafe fn instance<'a>(d: *mut bindings::zs_deferred) -> &'a Deferred {
-    // SAFETY: By the safety requirements, `d` came from `into_foreign` and
-    // `from_foreign` has not been called on it.
-    unsafe { Owned::borrow(d.cast()) }.get_ref()
-}
-
-/// Turns the C handle back into the instance, and the `nr` elements at
-/// `elems` into the bytes the hot path copies.
-///
-/// # Safety
-///
-/// As for [`instance()`]; `elems` points to `nr` elements of the instance's
-/// `elem_size` bytes, which no one changes during the call.
-unsafe fn instance_and_elems<'a>(
-    d: *mut bindings::zs_deferred,
-    elems: *const c_void,
-    nr: c_uint,
-) -> (&'a Deferred, &'a [u8]) {
-    // SAFETY: `d` is live and `elems` holds `nr` elements of its size
-    // (caller).
-    unsafe {
-        let d = instance(d);
-        let len = d.elem_size.saturating_mul(nr as usize);
-        (d, core::slice::from_raw_parts(elems.cast(), len))
-    }
+/// Bytes in `nr` of `d`'s elements.
+fn elems_len(d: &Deferred, nr: c_uint) -> usize {
+    d.elem_size.saturating_mul(nr as usize)
 }
 
 /// Creates a deferred-free instance; see the kernel-doc in
@@ -110,36 +87,26 @@ pub unsafe extern "C" fn zs_deferred_create(
     }
 }
 
-/// Queues one element; see `include/linux/zsmalloc.h`.
+/// Queues one element that stands for a run of `nr` slots; see
+/// `include/linux/zsmalloc.h`. `zs_deferred_push()`, a static inline there,
+/// is this with an `nr` of 1.
 ///
 /// # Safety
 ///
 /// `d` is a live instance; `elem` points to its `elem_size` bytes. Process
 /// context, not concurrent with [`zs_deferred_destroy`].
 #[export]
-pub unsafe extern "C" fn zs_deferred_push(
-    d: *mut bindings::zs_deferred,
-    elem: *const c_void,
-) -> bool {
-    // SAFETY: `d` is live and `elem` holds one element (caller).
-    let (d, elem) = unsafe { instance_and_elems(d, elem, 1) };
-    d.push(elem, 1)
-}
-
-/// Queues one element that stands for a run of `nr` slots; see
-/// `include/linux/zsmalloc.h`.
-///
-/// # Safety
-///
-/// As for [`zs_deferred_push`].
-#[export]
 pub unsafe extern "C" fn zs_deferred_push_run(
     d: *mut bindings::zs_deferred,
     elem: *const c_void,
     nr: c_uint,
 ) -> bool {
-    // SAFETY: `d` is live and `elem` holds one element (caller).
-    let (d, elem) = unsafe { instance_and_elems(d, elem, 1) };
+    // SAFETY: `d` came from `into_foreign` and is live, and `elem` holds
+    // one element of its size (caller).
+    let (d, elem) = unsafe {
+        let d = Owned::borrow(d.cast()).get_ref();
+        (d, core::slice::from_raw_parts(elem.cast(), elems_len(d, 1)))
+    };
     d.push(elem, nr)
 }
 
@@ -148,7 +115,7 @@ pub unsafe extern "C" fn zs_deferred_push_run(
 ///
 /// # Safety
 ///
-/// As for [`zs_deferred_push`], with `nr` elements at `elems`.
+/// As for [`zs_deferred_push_run`], with `nr` elements at `elems`.
 #[export]
 pub unsafe extern "C" fn zs_deferred_push_many(
     d: *mut bindings::zs_deferred,
@@ -158,8 +125,15 @@ pub unsafe extern "C" fn zs_deferred_push_many(
     if nr == 0 {
         return 0;
     }
-    // SAFETY: `d` is live and `elems` holds `nr` elements (caller).
-    let (d, elems) = unsafe { instance_and_elems(d, elems, nr) };
+    // SAFETY: `d` came from `into_foreign` and is live, and `elems` holds
+    // `nr` elements of its size (caller).
+    let (d, elems) = unsafe {
+        let d = Owned::borrow(d.cast()).get_ref();
+        (
+            d,
+            core::slice::from_raw_parts(elems.cast(), elems_len(d, nr)),
+        )
+    };
     d.push_many(elems, 1)
 }
 
@@ -171,8 +145,8 @@ pub unsafe extern "C" fn zs_deferred_push_many(
 /// `d` is a live instance.
 #[export]
 pub unsafe extern "C" fn zs_deferred_note_run(d: *mut bindings::zs_deferred, nr: c_uint) {
-    // SAFETY: `d` is live (caller).
-    unsafe { instance(d) }.note_run(nr);
+    // SAFETY: `d` came from `into_foreign` and is live (caller).
+    unsafe { Owned::borrow(d.cast()) }.note_run(nr);
 }
 
 /// Drains everything pushed so far and waits; see `include/linux/zsmalloc.h`.
@@ -182,8 +156,8 @@ pub unsafe extern "C" fn zs_deferred_note_run(d: *mut bindings::zs_deferred, nr:
 /// `d` is a live instance; process context.
 #[export]
 pub unsafe extern "C" fn zs_deferred_flush(d: *mut bindings::zs_deferred) {
-    // SAFETY: `d` is live (caller).
-    unsafe { instance(d) }.flush();
+    // SAFETY: `d` came from `into_foreign` and is live (caller).
+    unsafe { Owned::borrow(d.cast()) }.flush();
 }
 
 /// Drains queued elements now, without the CPU hotplug lock; see
@@ -197,8 +171,8 @@ pub unsafe extern "C" fn zs_deferred_reclaim(
     d: *mut bindings::zs_deferred,
     nr: c_ulong,
 ) -> c_ulong {
-    // SAFETY: `d` is live (caller).
-    unsafe { instance(d) }.reclaim(nr, true)
+    // SAFETY: `d` came from `into_foreign` and is live (caller).
+    unsafe { Owned::borrow(d.cast()) }.reclaim(nr, true)
 }
 
 /// Flushes and frees an instance; NULL or an error pointer is a no-op.
@@ -226,8 +200,8 @@ pub unsafe extern "C" fn zs_deferred_destroy(d: *mut bindings::zs_deferred) {
 /// `d` is a live instance.
 #[export]
 pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, on: bool) -> c_int {
-    // SAFETY: `d` is live (caller).
-    let d = unsafe { instance(d) };
+    // SAFETY: `d` came from `into_foreign` and is live (caller).
+    let d = unsafe { Owned::borrow(d.cast()) }.get_ref();
     match debugfs::write(d, debugfs::Attr::Enabled, u64::from(on)) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -240,8 +214,10 @@ pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, 
 /// a module that uses this one's exports, so none is left.
 #[no_mangle]
 pub extern "C" fn zs_deferred_exit() {
-    // SAFETY: Every instance was destroyed by its user, a module that
-    // depends on this one and is gone, and no new one can be created.
-    unsafe { instance::CPU_DEAD.remove() };
+    // Every instance was destroyed by its user, a module that depends on
+    // this one and is gone; a state left behind would call into freed text.
+    if let Err(e) = instance::CPU_DEAD.remove() {
+        pr_err!("CPU hotplug state still in use at unload: {e:?}\n");
+    }
     debugfs::remove_root();
 }

@@ -17,7 +17,7 @@ use crate::{
     error::{to_result, Error, Result},
     prelude::*,
     str::{CStr, CStrExt},
-    sync::atomic::{Acquire, Atomic, Release},
+    sync::atomic::{Acquire, Atomic, Relaxed, Release},
     types::{NotThreadSafe, Opaque},
 };
 use core::{
@@ -25,8 +25,9 @@ use core::{
     ops::Deref,
 };
 
-/// What an instance of a [`PrepareState`] does as CPUs come and go.
-pub trait MultiInstance: Sync {
+/// What an instance of a [`PrepareState`] does as CPUs come and go. `'static`,
+/// as the state that calls it is a `static`.
+pub trait MultiInstance: Sync + 'static {
     /// Prepares for `cpu` coming up: runs on a control CPU before `cpu`
     /// starts. An error stops the bring-up. Does nothing by default.
     fn prepare(&self, _cpu: CpuId) -> Result {
@@ -62,13 +63,16 @@ impl DeadCpu {
 
 /// A dynamically allocated multi-instance state of the prepare section,
 /// whose instances are `T`s: meant for a `static`, set up by its first
-/// instance ([`Instance::new`]) and removed when no instance can be left
+/// instance ([`Instance::new`]) and removed when no instance is left
 /// ([`PrepareState::remove`], e.g. at module exit).
 ///
 /// # Invariants
 ///
 /// `nr` is 0 or a state set up by `PrepareState::setup` with the
-/// callbacks of `T`, not removed since.
+/// callbacks of `T`, not removed since. `users` counts the [`Instance`]s
+/// being initialised or alive, each of which holds one of them from before
+/// it joins the state until after it left; it is -1 while `remove` runs,
+/// which it does only when it was 0.
 ///
 /// # Examples
 ///
@@ -93,13 +97,15 @@ impl DeadCpu {
 /// let c = KBox::pin_init(Instance::new(&STATE, c"example:dead", counter), GFP_KERNEL)?;
 /// // Every CPU that dies from now on counts, until `c` is dropped.
 /// assert_eq!(c.deaths.load(Relaxed), 0);
+/// // No removal while an instance is left.
+/// assert_eq!(STATE.remove(), Err(EBUSY));
 /// drop(c);
-/// // SAFETY: `c` was the only instance and the state is not used again.
-/// unsafe { STATE.remove() };
+/// STATE.remove()?;
 /// # Ok::<(), Error>(())
 /// ```
 pub struct PrepareState<T> {
     nr: Atomic<i32>,
+    users: Atomic<i32>,
     _t: PhantomData<fn(&T)>,
 }
 
@@ -115,7 +121,24 @@ impl<T: MultiInstance> PrepareState<T> {
         // INVARIANT: 0, not set up.
         Self {
             nr: Atomic::new(0),
+            users: Atomic::new(0),
             _t: PhantomData,
+        }
+    }
+
+    /// Counts one more user of the state, unless it is being removed.
+    fn hold(&'static self) -> Result<StateHold<T>> {
+        let mut users = self.users.load(Relaxed);
+        loop {
+            if users < 0 {
+                return Err(EBUSY);
+            }
+            let more = users.checked_add(1).ok_or(EBUSY)?;
+            // Acquire: after a removal that ran before, `setup` sees 0.
+            match self.users.cmpxchg(users, more, Acquire) {
+                Ok(_) => return Ok(StateHold { state: self }),
+                Err(now) => users = now,
+            }
         }
     }
 
@@ -153,18 +176,38 @@ impl<T: MultiInstance> PrepareState<T> {
 
     /// Removes the state if it was set up; it may be set up again later.
     ///
-    /// # Safety
-    ///
-    /// No [`Instance`] of this state exists, and none is created while this
-    /// runs: the number of a removed state may go to another user, whose
-    /// callbacks would then get the instance.
-    pub unsafe fn remove(&self) {
-        let nr = self.nr.xchg(0, Acquire);
+    /// Fails with `EBUSY` if an [`Instance`] of the state exists or is
+    /// being created: the number of a removed state may go to another
+    /// user, whose callbacks would then get the instance. An [`Instance::new`]
+    /// racing with this fails with `EBUSY` too.
+    pub fn remove(&self) -> Result {
+        // Acquire: the nodes of the instances that were dropped are out of
+        // the state before it goes.
+        if self.users.cmpxchg(0, -1, Acquire).is_err() {
+            return Err(EBUSY);
+        }
+        let nr = self.nr.xchg(0, Relaxed);
         if nr > 0 {
             // SAFETY: `nr` was set up by `setup` (type invariant) and has no
-            // instance (the caller's guarantee).
+            // instance: `users` is -1, so none exists and none can join.
             unsafe { bindings::__cpuhp_remove_state(nr as bindings::cpuhp_state, false) };
         }
+        // Release: a later `setup` sees `nr` at 0.
+        self.users.store(0, Release);
+        Ok(())
+    }
+}
+
+/// One user of a [`PrepareState`], held by an [`Instance`] for its whole
+/// life: the state cannot be removed until it is dropped.
+struct StateHold<T: MultiInstance> {
+    state: &'static PrepareState<T>,
+}
+
+impl<T: MultiInstance> Drop for StateHold<T> {
+    fn drop(&mut self) {
+        // Release: the instance's node left the state before this.
+        self.state.users.fetch_sub(1, Release);
     }
 }
 
@@ -174,22 +217,24 @@ impl<T: MultiInstance> PrepareState<T> {
 ///
 /// # Invariants
 ///
-/// `node` is in the instance list of the state `state` until `self` is
-/// dropped.
+/// `node` is in the instance list of the state numbered `nr` until `self`
+/// is dropped; `hold` keeps that state from being removed meanwhile.
 #[pin_data(PinnedDrop)]
 pub struct Instance<T: MultiInstance> {
     #[pin]
     data: T,
-    state: i32,
-    // Last: added to the state once everything before it is initialised.
+    nr: i32,
+    // Added to the state once everything before it is initialised.
     #[pin]
     node: Opaque<bindings::hlist_node>,
     #[pin]
     _pin: PhantomPinned,
+    // Taken first, dropped last: after the node left the state.
+    hold: StateHold<T>,
 }
 
 // SAFETY: The node is used only by the CPU hotplug core, under its own
-// locks; everything else is the `T`.
+// locks; everything else is the `T` and a count in the static state.
 unsafe impl<T: MultiInstance + Send> Send for Instance<T> {}
 // SAFETY: As above; `&Instance<T>` gives only `&T`, and `T: Sync`.
 unsafe impl<T: MultiInstance> Sync for Instance<T> {}
@@ -197,24 +242,24 @@ unsafe impl<T: MultiInstance> Sync for Instance<T> {}
 impl<T: MultiInstance> Instance<T> {
     /// Initialises `data` and adds it to `state`, which is set up under
     /// `name` first if this is its first instance. The callbacks are not run
-    /// for the CPUs already up.
+    /// for the CPUs already up. Fails with `EBUSY` while
+    /// [`PrepareState::remove`] runs.
     pub fn new(
         state: &'static PrepareState<T>,
         name: &'static CStr,
         data: impl PinInit<T, Error>,
     ) -> impl PinInit<Self, Error> {
-        let nr = state.setup(name);
         try_pin_init!(Self {
+            hold: state.hold()?,
+            nr: state.setup(name)?,
             data <- data,
-            state: nr?,
             node <- Opaque::try_ffi_init(move |node: *mut bindings::hlist_node| {
+                // Set up above, and kept so by `hold`.
+                let nr = state.nr.load(Acquire);
                 // SAFETY: `node` is pinned with the instance, whose drop
                 // removes it from the state; the state was set up above.
                 to_result(unsafe {
-                    bindings::cpuhp_state_add_instance_nocalls(
-                        nr? as bindings::cpuhp_state,
-                        node,
-                    )
+                    bindings::cpuhp_state_add_instance_nocalls(nr as bindings::cpuhp_state, node)
                 })
             }),
             _pin: PhantomPinned,
@@ -233,12 +278,12 @@ impl<T: MultiInstance> Deref for Instance<T> {
 #[pinned_drop]
 impl<T: MultiInstance> PinnedDrop for Instance<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `node` is in the list of `state` (type invariant); the C
-        // side waits for a running callback under the hotplug lock, so
+        // SAFETY: `node` is in the list of the state `nr` (type invariant);
+        // the C side waits for a running callback under the hotplug lock, so
         // `data` is not used by one after this returns.
         unsafe {
             bindings::cpuhp_state_remove_instance_nocalls(
-                self.state as bindings::cpuhp_state,
+                self.nr as bindings::cpuhp_state,
                 self.node.get(),
             )
         };
