@@ -343,7 +343,10 @@ impl Deferred {
             GFP_KERNEL,
         )?;
         let added = d.grow_pool(pool_min, GFP_KERNEL);
-        if added < pool_min {
+        // Against the minimum in force now: the instance is listed, so a
+        // `pool_max` written meanwhile may have lowered it, and the pool
+        // rightly stopped there.
+        if added < pool_min.min(d.pool.min.load(Relaxed)) {
             pr_warn!("{name:?}: cannot allocate a pool of {pool_min} pages\n");
             return Err(ENOMEM);
         }

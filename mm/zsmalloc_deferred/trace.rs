@@ -11,11 +11,14 @@ use kernel::{prelude::*, tracepoint::declare_trace};
 
 declare_trace! {
     /// A batch of `nr` elements was drained in `ns`; `stale` had nothing left to free.
-    fn zs_deferred_drain(name: &CStr, nr: u32, stale: u32, ns: u64);
+    // SAFETY: The event copies `name` (`__string()`); the rest are values.
+    unsafe(copies_args) fn zs_deferred_drain(name: &CStr, nr: u32, stale: u32, ns: u64);
     /// A push was refused: the instance is switched off (`off`) or has no free page.
-    fn zs_deferred_fallback(name: &CStr, off: bool);
+    // SAFETY: As for `zs_deferred_drain`.
+    unsafe(copies_args) fn zs_deferred_fallback(name: &CStr, off: bool);
     /// The pool gained (`delta` > 0) or gave back pages and now owns `pages`.
-    fn zs_deferred_pool(name: &CStr, delta: isize, pages: usize);
+    // SAFETY: As for `zs_deferred_drain`.
+    unsafe(copies_args) fn zs_deferred_pool(name: &CStr, delta: isize, pages: usize);
 }
 
 impl Deferred {

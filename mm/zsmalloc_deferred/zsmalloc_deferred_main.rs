@@ -215,9 +215,11 @@ pub unsafe extern "C" fn zs_deferred_set_enabled(d: *mut bindings::zs_deferred, 
 #[no_mangle]
 pub extern "C" fn zs_deferred_exit() {
     // Every instance was destroyed by its user, a module that depends on
-    // this one and is gone; a state left behind would call into freed text.
+    // this one and is gone. One leaked by a bug keeps the state, whose
+    // callbacks are about to be unloaded: loudly.
     if let Err(e) = instance::CPU_DEAD.remove() {
         pr_err!("CPU hotplug state still in use at unload: {e:?}\n");
+        kernel::warn_on!(true);
     }
     debugfs::remove_root();
 }

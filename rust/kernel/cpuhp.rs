@@ -179,7 +179,12 @@ impl<T: MultiInstance> PrepareState<T> {
     /// Fails with `EBUSY` if an [`Instance`] of the state exists or is
     /// being created: the number of a removed state may go to another
     /// user, whose callbacks would then get the instance. An [`Instance::new`]
-    /// racing with this fails with `EBUSY` too.
+    /// racing with this fails with `EBUSY` too, as does a second `remove`.
+    ///
+    /// A module that owns the state removes it at exit, when every
+    /// instance must be gone: a state left set up after an `EBUSY` there
+    /// (an instance was leaked) keeps calling the module's callbacks, whose
+    /// code is unloaded. This cannot tell, so such a module warns.
     pub fn remove(&self) -> Result {
         // Acquire: the nodes of the instances that were dropped are out of
         // the state before it goes.

@@ -10,7 +10,6 @@
 //! drops them.
 
 use crate::{
-    alloc::{flags::GFP_KERNEL, KVec},
     prelude::*,
     sync::lock::{mutex::MutexBackend, GlobalLock, GlobalLockBackend},
 };
@@ -19,15 +18,22 @@ use core::{cell::UnsafeCell, marker::PhantomPinned, ops::Deref};
 /// The members of a registry: what its global lock (see
 /// [`global_lock!`](crate::sync::global_lock)) holds.
 ///
-/// Pinned, so the lock's guard lends it out only shared: objects join and
-/// leave only through [`Registered`]. Not [`Sync`]: it is shared only under
-/// that lock.
+/// Pinned, so the lock's guard lends it out only shared (no `DerefMut`,
+/// which would let it be swapped with a list outside the lock): objects join
+/// and leave only through [`Registered`]. Not [`Sync`]: it is shared only
+/// under that lock.
+///
+/// # Context
+///
+/// Joining and leaving take the lock and may sleep (joining allocates with
+/// `GFP_KERNEL`): not from atomic context, nor, as the lock is not
+/// recursive, while a walk of the same list holds it.
 ///
 /// # Invariants
 ///
 /// Every pointer in `list` is the `data` of a pinned [`Registered`] whose
-/// drop has not started. `list` is changed only by [`Registered`], with the
-/// global lock that holds `self` held.
+/// `data` has not started being dropped. `list` is changed only by
+/// [`Registered`], with the global lock that holds `self` held.
 ///
 /// # Examples
 ///
@@ -92,12 +98,14 @@ impl<T> Members<T> {
     }
 
     /// The objects in the list, which stay live as long as the lock's guard
-    /// that lent `self` is held.
+    /// that lent `self` is held. Creating or dropping a [`Registered`] of
+    /// the same list meanwhile deadlocks.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         // SAFETY: `self` is shared, so it is lent by the guard of its lock
-        // or not in a global lock at all (and then empty, as only
-        // `Registered` adds, and only to a global lock's); either way
-        // nothing changes `list` until that borrow ends (type invariant).
+        // (which lends no `&mut`, as `Members` is `!Unpin`) or not in a
+        // global lock at all (and then empty, as only `Registered` adds, and
+        // only to a global lock's); either way nothing changes `list` until
+        // that borrow ends (type invariant).
         let list = unsafe { &*self.list.get() };
         // SAFETY: Each pointer is the `data` of a live `Registered` (type
         // invariant), which leaves the list under the lock before its `data`
@@ -111,7 +119,7 @@ impl<T> Members<T> {
     ///
     /// The caller holds the global lock that holds `self`, and the result
     /// is gone before it unlocks.
-    #[allow(clippy::mut_from_ref)]
+    #[expect(clippy::mut_from_ref)]
     unsafe fn list_mut(&self) -> &mut KVec<*const T> {
         // SAFETY: The lock is held (caller), so no other reference to `list`
         // exists: `iter` borrows only through a guard.
@@ -122,8 +130,8 @@ impl<T> Members<T> {
 /// A `T` in the registry whose lock is `B`'s: it joins once initialised
 /// and leaves when dropped, before `T` is dropped.
 ///
-/// Joining and leaving allocate and free under the lock, which is therefore
-/// a mutex.
+/// Joining may allocate under the lock, which is therefore a mutex; see
+/// [`Members`] for the context.
 #[pin_data(PinnedDrop)]
 pub struct Registered<T, B>
 where
