@@ -265,10 +265,17 @@ pub(crate) fn drain_work(d: &Deferred, cpu: &CpuId) {
 
 /// Idle flush: partial buffers go to the drain, then the pool shrinks back
 /// to `min` pages if nothing is pending.
+///
+/// It leaves the draining to the drain workers rather than draining here:
+/// `flush()` (and so the switch off) waits for those, and a batch drained
+/// here could still be in this work's hands when `flush()` returns. While
+/// they are at it, it looks again one delay later, to shrink the pool once
+/// they are done.
 pub(crate) fn idle_work(d: &Deferred, (): &()) {
     d.flush_cpus(true);
-    if d.drain_some() {
+    if d.has_queued() {
         d.kick_drain();
+        d.arm_idle();
     } else {
         d.shrink_pool(d.pool.min.load(Relaxed));
     }

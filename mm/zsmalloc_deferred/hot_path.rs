@@ -3,9 +3,9 @@
 //! The hot path: `push` one element, or `push_many` several, into this
 //! CPU's buffer.
 //!
-//! Per call: one load of the switch, this CPU's local lock (preemption off,
-//! or migration off and a per-CPU lock on PREEMPT_RT; one helper call each
-//! way) and the load and two stores of its flag that lends out the page,
+//! Per call: this CPU's local lock (preemption off, or migration off and a
+//! per-CPU lock on PREEMPT_RT; one helper call each way), one load of the
+//! switch under it, the load and two stores of the flag that lends out the page,
 //! a copy of each element into the page, two stores of the counts
 //! (elements, slots); no shared lock, no atomic read-modify-write. Once
 //! per page (full, or standing for `slots_per_batch` slots): it is linked
@@ -40,6 +40,8 @@ enum Stored {
     NoPage,
     /// The buffer is in use by the context this one interrupted.
     Busy,
+    /// The instance is switched off.
+    Off,
 }
 
 impl Deferred {
@@ -57,10 +59,6 @@ impl Deferred {
     /// frees the others itself). See `zs_deferred_push_many()`.
     #[inline]
     pub(crate) fn push_many(&self, elems: &[u8], slots: u32) -> u32 {
-        if !self.enabled.load(Relaxed) {
-            self.trace_fallback(true);
-            return 0;
-        }
         // Whole elements only. `elem_size` is 4 or 8: a mask and no
         // division, which is a helper call under QEMU TCG.
         let mut rest = elems
@@ -96,12 +94,28 @@ impl Deferred {
                     self.fall_back(rest);
                     break;
                 }
+                Stored::Off => {
+                    self.trace_fallback(true);
+                    break;
+                }
             }
         }
         if let Some(b) = spare {
-            self.pool.put(b);
+            self.return_spare(b);
         }
         done
+    }
+
+    /// Gives back a page taken from the pool that no buffer needed. While
+    /// the instance is off it is freed instead: the switch off emptied the
+    /// pool while this push held the page.
+    fn return_spare(&self, b: OwnedBatch) {
+        if self.enabled.load(Relaxed) {
+            self.pool.put(b);
+        } else {
+            self.pool.release(b);
+            self.trace_pool(-1);
+        }
     }
 
     /// Counts the elements in `rest` as refused: the caller frees them.
@@ -127,6 +141,16 @@ impl Deferred {
         slots: u32,
         spare: &mut Option<OwnedBatch>,
     ) -> Stored {
+        // Looked at under this CPU's lock: a switch off stores `false`
+        // before it queues its flush on this CPU, and that flush takes this
+        // lock too. It runs either after this section, and queues what it
+        // stored, or before it, and then this load sees `false` (the flush
+        // ran on this CPU in between). A look before the lock could be
+        // followed by the flush and then by a store into a page that
+        // nothing hands to the drain any more.
+        if !self.enabled.load(Relaxed) {
+            return Stored::Off;
+        }
         let Some((b, f)) = g.split() else {
             return Stored::Busy;
         };

@@ -108,6 +108,13 @@ impl PagePool {
         drop(surplus);
     }
 
+    /// Frees a page taken with [`PagePool::take`] instead of returning it:
+    /// the pool owns one page fewer.
+    pub(crate) fn release(&self, b: OwnedBatch) {
+        self.pages.lock().total -= 1;
+        drop(b);
+    }
+
     /// Frees free pages until the pool owns at most `keep` pages; returns
     /// how many it freed.
     pub(crate) fn shrink_to(&self, keep: usize) -> usize {

@@ -498,6 +498,32 @@ mod cases {
         Ok(())
     }
 
+    /// `flush` waits for a partial page the idle flush handed on, too: a
+    /// switch off right after the idle flush fired finds everything drained
+    /// and gives back every pool page.
+    #[test]
+    fn flush_waits_for_idle_flush_drain() -> Result {
+        let r = Recorder::new(4, 4)?;
+        let d = instance(c"kunit_idle_wait", &r, 64)?;
+        write(&d, Attr::IdleMs, 1)?;
+        r.delay_ms.store(500, Relaxed);
+        for v in 0..4 {
+            assert!(r.push(&d, v));
+        }
+        // The idle flush fires a millisecond later; whoever drains the
+        // page it hands on holds it for 500 ms from here.
+        let entered = wait_until(2000, || r.entered.load(Relaxed) == 1);
+        write(&d, Attr::Enabled, 0)?;
+        let drained = read(&d, Attr::Drained);
+        let pages = d.pool.counts().1;
+        drop(d);
+        assert!(entered);
+        assert_eq!(drained, 4);
+        assert_eq!(pages, 0);
+        assert_eq!(r.delivery_errors(4), 0);
+        Ok(())
+    }
+
     /// Pages filled on different CPUs are drained by as many workers at
     /// once: a drain in progress does not hold up another CPU's page.
     #[test]
