@@ -157,6 +157,10 @@ impl Deferred {
     /// are free, doubling it at most: pushes outrun the drain several times
     /// over, so a large unmap needs most of its batches in flight at once.
     fn refill_pool(&self) {
+        // An instance switched off holds no page.
+        if !self.enabled.load(core::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let (free, total) = self.pool.counts();
         if free * 4 >= total {
             return;

@@ -101,21 +101,9 @@ impl Deferred {
             }
         }
         if let Some(b) = spare {
-            self.return_spare(b);
+            self.put_page(b);
         }
         done
-    }
-
-    /// Gives back a page taken from the pool that no buffer needed. While
-    /// the instance is off it is freed instead: the switch off emptied the
-    /// pool while this push held the page.
-    fn return_spare(&self, b: OwnedBatch) {
-        if self.enabled.load(Relaxed) {
-            self.pool.put(b);
-        } else {
-            self.pool.release(b);
-            self.trace_pool(-1);
-        }
     }
 
     /// Counts the elements in `rest` as refused: the caller frees them.

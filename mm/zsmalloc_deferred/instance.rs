@@ -376,7 +376,19 @@ impl Deferred {
         self.trace_drain(nr, stale, ns);
         self.drained.add(u64::from(nr), Relaxed);
         self.stale.add(u64::from(stale), Relaxed);
-        self.pool.put(b);
+        self.put_page(b);
+    }
+
+    /// Gives a page back to the pool, or frees it while the instance is off:
+    /// a switch off frees the whole pool, and a page that was out meanwhile
+    /// (drained by `reclaim()` or a concurrent flush, or taken by a push
+    /// that then found the switch off) must not stay in it.
+    pub(crate) fn put_page(&self, b: OwnedBatch) {
+        if self.pool.put(b, || {
+            self.enabled.load(core::sync::atomic::Ordering::Relaxed)
+        }) {
+            self.trace_pool(-1);
+        }
     }
 }
 
@@ -419,7 +431,7 @@ impl PinnedDrop for Deferred {
                 d.batches_queued.add(1, Relaxed);
                 d.drain_batch(b);
             } else {
-                d.pool.put(b);
+                d.put_page(b);
             }
         }
         d.shrink_pool(0);

@@ -93,26 +93,26 @@ impl PagePool {
     }
 
     /// Returns a page taken with [`PagePool::take`]; frees it instead when
-    /// the pool is above `max` (after the tunable was lowered).
-    pub(crate) fn put(&self, b: OwnedBatch) {
+    /// the pool is above `max` (after the tunable was lowered) or `wanted`
+    /// says the pool should hold no page (the instance is off). Returns
+    /// whether it freed the page.
+    ///
+    /// `wanted` is called under the pool lock, which a shrink takes too: a
+    /// page put back after a switch off shrank the pool is freed, one put
+    /// back before is freed by that shrink.
+    pub(crate) fn put(&self, b: OwnedBatch, wanted: impl FnOnce() -> bool) -> bool {
         let surplus = {
             let mut p = self.pages.lock();
-            if p.total <= self.max.load(Relaxed) {
+            if p.total <= self.max.load(Relaxed) && wanted() {
                 p.free.push_back(b);
-                return;
+                return false;
             }
             p.total -= 1;
             b
         };
         // No longer counted by the pool: freed with the lock dropped.
         drop(surplus);
-    }
-
-    /// Frees a page taken with [`PagePool::take`] instead of returning it:
-    /// the pool owns one page fewer.
-    pub(crate) fn release(&self, b: OwnedBatch) {
-        self.pages.lock().total -= 1;
-        drop(b);
+        true
     }
 
     /// Frees free pages until the pool owns at most `keep` pages; returns

@@ -507,16 +507,65 @@ mod cases {
         let d = instance(c"kunit_idle_wait", &r, 64)?;
         write(&d, Attr::IdleMs, 1)?;
         r.delay_ms.store(500, Relaxed);
-        for v in 0..4 {
-            assert!(r.push(&d, v));
-        }
+        // One CPU's buffer, so that a single page is handed on.
+        let pushed = Atomic::new(0u32);
+        on_one_cpu(&|| {
+            for v in 0..4 {
+                if r.push(&d, v) {
+                    pushed.add(1, Relaxed);
+                }
+            }
+        })?;
         // The idle flush fires a millisecond later; whoever drains the
         // page it hands on holds it for 500 ms from here.
-        let entered = wait_until(2000, || r.entered.load(Relaxed) == 1);
+        let entered = wait_until(2000, || r.entered.load(Relaxed) >= 1);
         write(&d, Attr::Enabled, 0)?;
         let drained = read(&d, Attr::Drained);
         let pages = d.pool.counts().1;
         drop(d);
+        assert_eq!(pushed.load(Relaxed), 4);
+        assert!(entered);
+        assert_eq!(drained, 4);
+        assert_eq!(pages, 0);
+        assert_eq!(r.delivery_errors(4), 0);
+        Ok(())
+    }
+
+    /// A page drained in its caller's context (`reclaim()`, here) while
+    /// the instance is switched off is freed when the drain is done, not
+    /// pooled: a switched-off instance holds no page.
+    #[test]
+    fn page_drained_across_switch_off_is_freed() -> Result {
+        let r = Recorder::new(4, 4)?;
+        let d = instance(c"kunit_reclaim_off", &r, 64)?;
+        write(&d, Attr::IdleMs, u64::from(IDLE_MS_MAX))?;
+        r.hold.store(true, Release);
+        let claimed = Atomic::new(false);
+        let pushed = Atomic::new(0u32);
+        // On one CPU: four values into its buffer, then a reclaim that
+        // drains them there and waits in the drain until `hold` drops.
+        let reclaimer = |_cpu: u32| {
+            if claimed.cmpxchg(false, true, Relaxed).is_err() {
+                return;
+            }
+            for v in 0..4 {
+                if r.push(&d, v) {
+                    pushed.add(1, Relaxed);
+                }
+            }
+            d.reclaim(1, true);
+        };
+        let items = queue_on_every_cpu(&reclaimer)?;
+        let entered = wait_until(2000, || r.entered.load(Relaxed) == 1);
+        // The switch off frees the pool around the page the reclaim holds.
+        write(&d, Attr::Enabled, 0)?;
+        r.hold.store(false, Release);
+        wait_all(&items);
+        drop(items);
+        let drained = read(&d, Attr::Drained);
+        let pages = d.pool.counts().1;
+        drop(d);
+        assert_eq!(pushed.load(Relaxed), 4);
         assert!(entered);
         assert_eq!(drained, 4);
         assert_eq!(pages, 0);
