@@ -310,6 +310,17 @@ fn page_elems(elem_size: usize) -> usize {
     (kernel::page::PAGE_SIZE - size_of::<Batch>()) / elem_size
 }
 
+/// Pushes the values `0..n` one at a time; returns how many were accepted.
+fn push_first(r: &Recorder, d: &Deferred, n: u32) -> u32 {
+    (0..n).filter(|&v| r.push(d, v)).count() as u32
+}
+
+/// Elements drained so far and pages the pool owns: after a switch off,
+/// everything accepted and none.
+fn drained_and_pages(d: &Deferred) -> (u64, usize) {
+    (read(d, Attr::Drained), d.pool.counts().1)
+}
+
 /// Polls `cond` every millisecond for up to `ms` milliseconds; returns
 /// whether it became true.
 fn wait_until(ms: u32, cond: impl Fn() -> bool) -> bool {
@@ -509,19 +520,12 @@ mod cases {
         r.delay_ms.store(500, Relaxed);
         // One CPU's buffer, so that a single page is handed on.
         let pushed = Atomic::new(0u32);
-        on_one_cpu(&|| {
-            for v in 0..4 {
-                if r.push(&d, v) {
-                    pushed.add(1, Relaxed);
-                }
-            }
-        })?;
+        on_one_cpu(&|| pushed.store(push_first(&r, &d, 4), Relaxed))?;
         // The idle flush fires a millisecond later; whoever drains the
         // page it hands on holds it for 500 ms from here.
         let entered = wait_until(2000, || r.entered.load(Relaxed) >= 1);
         write(&d, Attr::Enabled, 0)?;
-        let drained = read(&d, Attr::Drained);
-        let pages = d.pool.counts().1;
+        let (drained, pages) = drained_and_pages(&d);
         drop(d);
         assert_eq!(pushed.load(Relaxed), 4);
         assert!(entered);
@@ -548,11 +552,7 @@ mod cases {
             if claimed.cmpxchg(false, true, Relaxed).is_err() {
                 return;
             }
-            for v in 0..4 {
-                if r.push(&d, v) {
-                    pushed.add(1, Relaxed);
-                }
-            }
+            pushed.store(push_first(&r, &d, 4), Relaxed);
             d.reclaim(1, true);
         };
         let items = queue_on_every_cpu(&reclaimer)?;
@@ -562,8 +562,7 @@ mod cases {
         r.hold.store(false, Release);
         wait_all(&items);
         drop(items);
-        let drained = read(&d, Attr::Drained);
-        let pages = d.pool.counts().1;
+        let (drained, pages) = drained_and_pages(&d);
         drop(d);
         assert_eq!(pushed.load(Relaxed), 4);
         assert!(entered);
