@@ -94,7 +94,7 @@ pub unsafe extern "C" fn zswap_deferred_push_many(entries: *mut *mut c_void, nr:
     }
     // SAFETY: `d` is live once published; the elements are the `nr`
     // pointer values at `entries` (caller).
-    unsafe { bindings::zs_deferred_push_many(d, entries.cast_const().cast(), nr) }
+    unsafe { bindings::zs_deferred_push_runs(d, entries.cast_const().cast(), nr, 1) }
 }
 
 /// Counts a run of `nr` freed slots in the instance's run-length statistics.

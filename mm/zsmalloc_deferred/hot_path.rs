@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The hot path: `push` one element, or `push_many` several, into this
-//! CPU's buffer.
+//! The hot path: `push_many`, elements into this CPU's buffer, behind the
+//! one exported push, `zs_deferred_push_runs()`.
 //!
 //! Per call: this CPU's local lock (preemption off, or migration off and a
 //! per-CPU lock on PREEMPT_RT; one helper call each way), one load of the
@@ -45,18 +45,10 @@ enum Stored {
 }
 
 impl Deferred {
-    /// Queues `elem`, one element of `elem_size` bytes, which stands for
-    /// `slots` slots; see `zs_deferred_push_run()`. An `elem` of another
-    /// length is refused.
-    #[inline]
-    pub(crate) fn push(&self, elem: &[u8], slots: u32) -> bool {
-        elem.len() == self.elem_size && self.push_many(elem, slots) == 1
-    }
-
     /// Queues the elements stored back to back in `elems` (`elem_size`
     /// bytes each; a shorter tail is ignored), each standing for `slots`
     /// slots; returns how many were queued, the first ones (the caller
-    /// frees the others itself). See `zs_deferred_push_many()`.
+    /// frees the others itself). See `zs_deferred_push_runs()`.
     #[inline]
     pub(crate) fn push_many(&self, elems: &[u8], slots: u32) -> u32 {
         // Whole elements only. `elem_size` is 4 or 8: a mask and no

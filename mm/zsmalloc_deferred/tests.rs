@@ -87,7 +87,7 @@ impl Recorder {
         let wide = (TAG | u64::from(v)).to_ne_bytes();
         let elem: &[u8] = if self.elem_size == 4 { &narrow } else { &wide };
         self.attempted[v as usize].add(1, Relaxed);
-        let ok = d.push(elem, slots);
+        let ok = d.push_many(elem, slots) == 1;
         if !ok {
             self.rejected[v as usize].add(1, Relaxed);
         }

@@ -87,40 +87,21 @@ pub unsafe extern "C" fn zs_deferred_create(
     }
 }
 
-/// Queues one element that stands for a run of `nr` slots; see
-/// `include/linux/zsmalloc.h`. `zs_deferred_push()`, a static inline there,
-/// is this with an `nr` of 1.
+/// Queues up to `nr` elements, each standing for `slots` slots; returns how
+/// many, the first ones; see `include/linux/zsmalloc.h`. The static inlines
+/// there (`zs_deferred_push()`, `zs_deferred_push_run()`,
+/// `zs_deferred_push_many()`) are this with `nr` or `slots` at 1.
 ///
 /// # Safety
 ///
-/// `d` is a live instance; `elem` points to its `elem_size` bytes. Process
-/// context, not concurrent with [`zs_deferred_destroy`].
+/// `d` is a live instance; `elems` points to `nr` of its `elem_size`-byte
+/// elements. Process context, not concurrent with [`zs_deferred_destroy`].
 #[export]
-pub unsafe extern "C" fn zs_deferred_push_run(
-    d: *mut bindings::zs_deferred,
-    elem: *const c_void,
-    nr: c_uint,
-) -> bool {
-    // SAFETY: `d` came from `into_foreign` and is live, and `elem` holds
-    // one element of its size (caller).
-    let (d, elem) = unsafe {
-        let d = Owned::borrow(d.cast()).get_ref();
-        (d, core::slice::from_raw_parts(elem.cast(), elems_len(d, 1)))
-    };
-    d.push(elem, nr)
-}
-
-/// Queues up to `nr` elements; returns how many, the first ones; see
-/// `include/linux/zsmalloc.h`.
-///
-/// # Safety
-///
-/// As for [`zs_deferred_push_run`], with `nr` elements at `elems`.
-#[export]
-pub unsafe extern "C" fn zs_deferred_push_many(
+pub unsafe extern "C" fn zs_deferred_push_runs(
     d: *mut bindings::zs_deferred,
     elems: *const c_void,
     nr: c_uint,
+    slots: c_uint,
 ) -> c_uint {
     if nr == 0 {
         return 0;
@@ -134,7 +115,7 @@ pub unsafe extern "C" fn zs_deferred_push_many(
             core::slice::from_raw_parts(elems.cast(), elems_len(d, nr)),
         )
     };
-    d.push_many(elems, 1)
+    d.push_many(elems, slots)
 }
 
 /// Counts a run of `nr` elements in the run-length statistics; see

@@ -20,8 +20,7 @@
 #include <trace/events/zs_deferred.h>
 
 EXPORT_SYMBOL_GPL(zs_deferred_create);
-EXPORT_SYMBOL_GPL(zs_deferred_push_run);
-EXPORT_SYMBOL_GPL(zs_deferred_push_many);
+EXPORT_SYMBOL_GPL(zs_deferred_push_runs);
 EXPORT_SYMBOL_GPL(zs_deferred_note_run);
 EXPORT_SYMBOL_GPL(zs_deferred_flush);
 EXPORT_SYMBOL_GPL(zs_deferred_reclaim);
