@@ -551,7 +551,7 @@ LADDER_LABELS = {
 # Phases of zswap_invalidate() the timed rung adds up (bench_phases).
 PHASES = (('erase_ns', 'erase: tree walk under the tree lock'),
           ('unaccount_ns', 'unaccount: counters and objcg charges'),
-          ('dispose_ns', 'push: zs_deferred_push_many() of the batch'))
+          ('dispose_ns', 'push: zs_deferred_push_runs() of the batch'))
 
 
 def phase_rows(raw):

@@ -172,7 +172,7 @@ def body(res):
             lines.append(f"  above the floor                      {per(above)}")
             lines.append(f"    tree erase, under the tree lock    {per(ph['erase_ms'])}")
             lines.append(f"    accounting (counters, objcg)       {per(ph['unaccount_ms'])}")
-            lines.append(f"    push (zs_deferred_push_many())     {per(ph['dispose_ms'])}")
+            lines.append(f"    push (zs_deferred_push_runs())     {per(ph['dispose_ms'])}")
             lines.append(f"    swap core, outside zswap           {per(above - inside)}")
             lines.append('')
         lines.append('Memory cost: one page per CPU being filled plus the pool, min = max/8')
