@@ -3,7 +3,7 @@
 # 'make check' plan for the modular kernel (configs/modules.config): load
 # zram and with it zsmalloc and the deferred-free core, relay the core's
 # KUnit suite, run the zram checks that need no zswap, unload with frees
-# pending, load again.
+# pending, load again, and no leak once they are gone.
 . /plans/ktap.sh
 . /plans/swap.sh
 . /plans/zram_checks.sh
@@ -27,7 +27,7 @@ zram_hot_remove_with_pending_frees"
 
 # shellcheck disable=SC2086 # one word per case
 set -- $ZRAM_CASES
-ktap_begin $(($# + 4))
+ktap_begin $(($# + 5))
 ktap_check modules_load_zram_core_zsmalloc check_modules_load
 ktap_run modules_core_kunit_suite_at_load module_kunit
 for c in "$@"; do
@@ -36,4 +36,5 @@ for c in "$@"; do
 done
 ktap_check modules_unload_with_frees_pending check_modules_unload_pending
 ktap_check modules_load_again check_modules_reload
+ktap_check modules_no_leak_after_unload check_modules_no_leak_after_unload
 ktap_end

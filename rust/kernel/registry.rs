@@ -199,5 +199,11 @@ where
         // INVARIANT: Out before `data` is dropped. Not in the list if
         // joining failed.
         list.retain(|p| *p != me);
+        // The last one out frees the list's buffer: a registry in a
+        // module's static is not dropped at unload, so a buffer kept here
+        // would leak once per load and unload.
+        if list.is_empty() {
+            *list = KVec::new();
+        }
     }
 }
